@@ -1,0 +1,136 @@
+"""Small, targeted fixes for the verified stack (see README, "Stack and its fixes").
+
+Each fix is applied once by :func:`apply_stack_fixes`, which ``import mmdatp``
+calls before anything from ``mmaction.models`` is imported.
+
+1. ``mmaction2==1.2.0`` on PyPI ships ``mmaction/models/localizers/__init__.py``
+   importing ``.drn.drn`` but not the ``drn`` package itself, so
+   ``import mmaction.models`` fails. When (and only when) the files are
+   missing we register an empty ``drn`` package whose ``DRN`` raises a clear
+   error if someone tries to build it.
+2. ``importlib_metadata`` is imported by ``mmaction.utils.dependency`` but not
+   declared by mmaction2; mmdatp declares it (``setup.cfg``) and
+   :func:`check_dependencies` names it if it is still missing.
+3. ``setuptools>=81`` dropped ``pkg_resources``, which mmengine uses to
+   resolve ``mmaction::`` config inheritance; mmdatp pins ``setuptools<81``.
+4. torch>=2.6 loads checkpoints with ``weights_only=True``. mmengine
+   checkpoints carry ``HistoryBuffer`` objects and numpy arrays/scalars in
+   their ``message_hub``. We allow-list exactly those types with
+   ``torch.serialization.add_safe_globals``; ``weights_only`` stays on.
+"""
+import importlib.util
+import os.path as osp
+import sys
+import types
+from typing import List
+
+_APPLIED = False
+
+
+def _mmaction_dir() -> str:
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError('mmdatp needs mmaction2==1.2.0; `mmaction` is not '
+                          'installed (pip install mmaction2==1.2.0).')
+    return list(spec.submodule_search_locations)[0]
+
+
+def drn_is_missing() -> bool:
+    """Whether the installed mmaction2 lacks ``models/localizers/drn``."""
+    return not osp.isfile(
+        osp.join(_mmaction_dir(), 'models', 'localizers', 'drn', 'drn.py'))
+
+
+class _MissingDRN:
+    """Placeholder for ``mmaction.models.localizers.drn.drn.DRN``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise ImportError(
+            'DRN is not part of the PyPI wheel of mmaction2==1.2.0 '
+            '(mmaction/models/localizers/drn is missing); install mmaction2 '
+            'from source to use it. mmdatp only registered a placeholder so '
+            'that `import mmaction.models` works.')
+
+
+def fix_missing_drn() -> bool:
+    """Stack fix 1: provide ``mmaction.models.localizers.drn`` if missing.
+
+    Returns:
+        bool: True if the placeholder was installed.
+    """
+    name = 'mmaction.models.localizers.drn'
+    if name in sys.modules or not drn_is_missing():
+        return False
+    package = types.ModuleType(name)
+    package.__path__ = []  # mark as a package
+    package.__doc__ = 'Placeholder installed by mmdatp.compat (fix 1).'
+    module = types.ModuleType(name + '.drn')
+    module.DRN = _MissingDRN
+    package.drn = module
+    sys.modules[name] = package
+    sys.modules[name + '.drn'] = module
+    return True
+
+
+def check_dependencies() -> None:
+    """Stack fixes 2 and 3: fail early, naming the missing package."""
+    missing: List[str] = []
+    if importlib.util.find_spec('importlib_metadata') is None:
+        missing.append('importlib_metadata')
+    if importlib.util.find_spec('pkg_resources') is None:
+        missing.append('setuptools<81 (provides pkg_resources)')
+    if missing:
+        raise ImportError(
+            'mmdatp: missing dependencies needed by mmaction2/mmengine: ' +
+            ', '.join(missing) + '. Run `pip install ' +
+            ' '.join(f'"{m.split(" ")[0]}"' for m in missing) + '`.')
+
+
+def checkpoint_safe_globals() -> list:
+    """The exact non-tensor types found in mmengine checkpoints.
+
+    ``message_hub`` holds :class:`mmengine.logging.HistoryBuffer` objects whose
+    state holds numpy arrays; runtime info holds numpy scalars.
+    """
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    safe = [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar]
+    # numpy >= 1.25 pickles dtypes through their classes (Float64DType, ...)
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        safe += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType')
+            and isinstance(getattr(dtypes, name), type)
+        ]
+    return safe
+
+
+def allow_mmengine_checkpoints() -> bool:
+    """Stack fix 4: allow-list the types of mmengine checkpoints.
+
+    Returns:
+        bool: True if this torch has ``add_safe_globals`` (torch>=2.4).
+    """
+    import torch
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is None:
+        return False
+    add(checkpoint_safe_globals())
+    return True
+
+
+def apply_stack_fixes() -> None:
+    """Apply all fixes once; safe to call repeatedly."""
+    global _APPLIED
+    if _APPLIED:
+        return
+    check_dependencies()
+    fix_missing_drn()
+    allow_mmengine_checkpoints()
+    _APPLIED = True
