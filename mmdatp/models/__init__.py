@@ -1,0 +1,14 @@
+"""Models of mmdatp: DATP head, auxiliary ConvNets, weights generators."""
+from .aux_nets import BaseAuxNet, DATPConvAuxNet, DATPScoreAuxNet
+from .heads import DATPHead
+from .pooling import WeightedL2Pool, weighted_l2_pool
+from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
+                                MoGWeightGenerator, mog_log_weights,
+                                mog_weights)
+
+__all__ = [
+    'BaseAuxNet', 'DATPConvAuxNet', 'DATPScoreAuxNet', 'DATPHead',
+    'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
+    'DiscreteWeightGenerator', 'MoGWeightGenerator', 'mog_log_weights',
+    'mog_weights'
+]

@@ -1,0 +1,4 @@
+"""Heads registered into ``mmaction.registry.MODELS``."""
+from .datp_head import DATPHead
+
+__all__ = ['DATPHead']

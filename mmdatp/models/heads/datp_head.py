@@ -1,0 +1,365 @@
+"""DATP head: per-segment classifier + Deep Adaptive Temporal Pooling."""
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmaction.models.heads import BaseHead
+from mmaction.registry import MODELS
+from mmaction.utils import SampleList
+
+from ..pooling import weighted_l2_pool
+from ..weight_generators import MoGWeightGenerator, mog_log_weights
+
+POOLINGS = ('datp', 'avg', 'random')
+SCORE_MODES = ('mixture', 'pooled')
+
+
+@MODELS.register_module()
+class DATPHead(BaseHead):
+    """TSN-style head whose segment consensus is DATP (Song et al., 2018).
+
+    Drop-in replacement for ``TSNHead`` in a ``Recognizer2D``: same
+    ``forward(x, num_segs)`` contract, same ``fc_cls`` layer name (so a TSN
+    checkpoint's classifier loads), same loss and ``average_clips`` handling.
+    Tensor flow, with B videos, V views (crops/clips) of N segments::
+
+        x (B*V*N, C_in, h, w) -avgpool-dropout-fc_cls-> logits (B*V*N, C)
+        I = softmax(logits)                           -> (B*V, N, C)
+        aux net on I ('score') or on x ('conv')       -> theta (B*V, P)
+        weights generator at times t (B*V, N)          -> w (B*V, N)   (Eq. 1)
+        S = sum_i I_i w_i / ||w||_2                    -> (B*V, C)     (Eq. 3)
+        cls_score = log(S / sum_c S)                   -> (B*V, C)
+
+    **Loss on S.** ``S`` is not a probability vector (its entries sum to
+    ``sum_i w_i / ||w||_2``), so feeding it to a softmax cross-entropy as
+    logits would squash it into a nearly uniform distribution. Because every
+    ``I_i`` sums to one, ``S / sum_c S = sum_i a_i I_i`` with
+    ``a = w / sum_i w_i``: a mixture of the segment probabilities weighted by
+    the normalised temporal weights. The head returns its log, computed
+    stably as ``logsumexp_i(log I_i + log a_i)``, as ``cls_score``. Then
+    ``CrossEntropyLoss`` (log-softmax of a log-probability is itself) gives
+    exactly ``-log(S_y / sum_c S_c)``, and ``average_clips='prob'`` recovers
+    ``S / sum_c S``. The gradients reaching ``I`` and ``w`` are those of Eq. 4
+    chained through this normalisation. ``score_mode='pooled'`` instead
+    returns ``S`` itself as logits (a literal reading of the paper), kept for
+    comparison.
+
+    **Testing schemes** (paper Table 4), chosen by ``pooling``:
+    ``'datp'`` adaptive weights (N segments per view, as trained);
+    ``'avg'`` average of the softmax scores over any number of segments
+    (P2/P3); ``'random'`` a mixture of ``random_num_gaussians`` random
+    Gaussians per video (P1), seeded by ``random_seed``.
+
+    Predictions carry, per video, the fields ``datp_weights`` (w, (V, N)),
+    ``datp_attention`` (w / sum w), ``datp_times`` (t), ``segment_scores``
+    (I, (V, N, C)), ``pooled_score`` (S, (V, C)) and, for Gaussian weights,
+    ``datp_rho``, ``datp_mu``, ``datp_sigma`` ((V, K)).
+
+    Args:
+        num_classes (int): Number of classes C.
+        in_channels (int): Channels of the backbone features (512 for
+            ResNet34).
+        num_segments (int): N, segments per video in training and testing.
+            Defaults to 10.
+        aux_net (dict): Config of the auxiliary ConvNet
+            (``DATPConvAuxNet`` or ``DATPScoreAuxNet``); ``num_segments``,
+            ``out_channels`` and ``in_channels``/``num_classes`` are filled
+            in from the head. Defaults to ``dict(type='DATPConvAuxNet')``.
+        weight_generator (dict): Config of the weights generator.
+            Defaults to ``dict(type='MoGWeightGenerator', num_gaussians=2)``.
+        pooling (str): 'datp', 'avg' or 'random'. Defaults to 'datp'.
+        score_mode (str): 'mixture' (log of S / sum S, see above) or
+            'pooled' (S as logits). Defaults to 'mixture'.
+        random_num_gaussians (int): K of the random mixture used by
+            ``pooling='random'``. Defaults to 2.
+        random_seed (int, optional): Seed of ``pooling='random'``.
+            Defaults to None (torch's global generator).
+        spatial_type (str): 'avg' to average-pool the features before
+            ``fc_cls``, or None if they are already pooled. Defaults to 'avg'.
+        dropout_ratio (float): Dropout before ``fc_cls``. Defaults to 0.4.
+        init_std (float): Std of the ``fc_cls`` initialisation.
+            Defaults to 0.01.
+        loss_cls (dict): Loss config. Defaults to CrossEntropyLoss.
+        average_clips (str): How to average views at test time; 'prob'
+            recovers S / sum S in 'mixture' mode. Defaults to 'prob'.
+        **kwargs: Other arguments of ``BaseHead``.
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 num_segments: int = 10,
+                 aux_net: Dict = dict(type='DATPConvAuxNet'),
+                 weight_generator: Dict = dict(
+                     type='MoGWeightGenerator', num_gaussians=2),
+                 pooling: str = 'datp',
+                 score_mode: str = 'mixture',
+                 random_num_gaussians: int = 2,
+                 random_seed: Optional[int] = None,
+                 spatial_type: Optional[str] = 'avg',
+                 dropout_ratio: float = 0.4,
+                 init_std: float = 0.01,
+                 loss_cls: Dict = dict(type='CrossEntropyLoss'),
+                 average_clips: Optional[str] = 'prob',
+                 **kwargs) -> None:
+        super().__init__(
+            num_classes,
+            in_channels,
+            loss_cls=loss_cls,
+            average_clips=average_clips,
+            **kwargs)
+        if not isinstance(num_segments, int) or num_segments < 1:
+            raise ValueError('DATPHead: num_segments must be an int >= 1, '
+                             f'got {num_segments!r}')
+        if pooling not in POOLINGS:
+            raise ValueError(f'DATPHead: pooling must be one of {POOLINGS}, '
+                             f'got {pooling!r}')
+        if score_mode not in SCORE_MODES:
+            raise ValueError('DATPHead: score_mode must be one of '
+                             f'{SCORE_MODES}, got {score_mode!r}')
+        if spatial_type not in ('avg', None):
+            raise ValueError("DATPHead: spatial_type must be 'avg' or None, "
+                             f'got {spatial_type!r}')
+        if not isinstance(random_num_gaussians, int) or \
+                random_num_gaussians < 1:
+            raise ValueError('DATPHead: random_num_gaussians must be an int '
+                             f'>= 1, got {random_num_gaussians!r}')
+        self.num_segments = num_segments
+        self.pooling = pooling
+        self.score_mode = score_mode
+        self.random_num_gaussians = random_num_gaussians
+        self.random_seed = random_seed
+        self._random_generator: Optional[torch.Generator] = None
+        self.spatial_type = spatial_type
+        self.init_std = init_std
+
+        self.weight_generator = MODELS.build(weight_generator)
+        gen_n = getattr(self.weight_generator, 'num_segments', num_segments)
+        if gen_n != num_segments:
+            raise ValueError(
+                f'DATPHead: weight_generator has num_segments={gen_n} but '
+                f'the head has num_segments={num_segments}; they must match')
+        self.aux_net = MODELS.build(self._complete_aux_cfg(aux_net))
+
+        self.avg_pool = nn.AdaptiveAvgPool2d(1) if spatial_type else None
+        self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
+        self.fc_cls = nn.Linear(in_channels, num_classes)
+
+    def _complete_aux_cfg(self, aux_net: Dict) -> Dict:
+        """Fill the aux net's sizes from the head; reject contradictions."""
+        cfg = dict(aux_net)
+        input_type = MODELS.get(cfg.get('type')).input_type \
+            if MODELS.get(cfg.get('type')) is not None else None
+        if input_type not in ('score', 'conv'):
+            raise ValueError(
+                f'DATPHead: aux_net type {cfg.get("type")!r} is not a DATP '
+                'auxiliary net; use DATPConvAuxNet or DATPScoreAuxNet')
+        fill = dict(
+            num_segments=self.num_segments,
+            out_channels=self.weight_generator.num_params)
+        if input_type == 'conv':
+            fill['in_channels'] = self.in_channels
+        else:
+            fill['num_classes'] = self.num_classes
+        for key, value in fill.items():
+            if key in cfg and cfg[key] != value:
+                raise ValueError(
+                    f'DATPHead: aux_net.{key}={cfg[key]!r} contradicts the '
+                    f'head, which needs {value!r} (num_segments, in_channels '
+                    'and num_classes come from the head, out_channels from '
+                    'the weight generator); remove it or make them agree')
+            cfg[key] = value
+        return cfg
+
+    def init_weights(self) -> None:
+        """Init ``fc_cls`` like TSN and the aux regressor STN-style."""
+        super().init_weights()
+        nn.init.normal_(self.fc_cls.weight, 0, self.init_std)
+        nn.init.zeros_(self.fc_cls.bias)
+        self.aux_net.init_regressor(self.weight_generator.init_params())
+
+    # ------------------------------------------------------------------ #
+    def _views(self, num_segs: int) -> Tuple[int, int]:
+        """(views V, segments per view n) for ``num_segs`` inputs per video."""
+        if self.pooling == 'avg':
+            return 1, num_segs
+        if num_segs % self.num_segments:
+            raise ValueError(
+                f'DATPHead(pooling={self.pooling!r}) was built for '
+                f'num_segments={self.num_segments}, but a video brought '
+                f'{num_segs} segments (not a multiple); sample N='
+                f'{self.num_segments} segments per view or use pooling=avg')
+        return num_segs // self.num_segments, self.num_segments
+
+    def _random_log_weights(self, times: torch.Tensor) -> torch.Tensor:
+        """P1: log-weights of a random K-Gaussian mixture per video."""
+        if self._random_generator is None and self.random_seed is not None:
+            self._random_generator = torch.Generator().manual_seed(
+                self.random_seed)
+        k = self.random_num_gaussians
+        draw = torch.rand((times.shape[0], 3, k),
+                          generator=self._random_generator).to(times)
+        rho = 0.1 + 0.9 * draw[:, 0]  # mixture weights in [0.1, 1]
+        mu = draw[:, 1]  # means in [0, 1]
+        sigma = (0.01 + 0.49 * draw[:, 2]).sqrt()  # variances in [0.01, 0.5]
+        return mog_log_weights(times, rho, mu, sigma), dict(
+            rho=rho, mu=mu, sigma=sigma)
+
+    def forward(self,
+                x: torch.Tensor,
+                num_segs: Optional[int] = None,
+                times: Optional[torch.Tensor] = None,
+                return_details: bool = False,
+                **kwargs) -> Union[torch.Tensor, Tuple[torch.Tensor, Dict]]:
+        """Per-segment classification and adaptive temporal pooling.
+
+        Args:
+            x (torch.Tensor): Backbone features of shape
+                (B * num_segs, C_in, h, w) (or (B * num_segs, C_in) when
+                ``spatial_type`` is None).
+            num_segs (int, optional): Segments per video (V * N for V views).
+                Defaults to ``num_segments``.
+            times (torch.Tensor, optional): Normalised segment times of
+                shape (B, n) or (n,); defaults to the segment centres
+                ``(i + 0.5) / n``.
+            return_details (bool): Also return the weights, parameters and
+                per-segment scores. Defaults to False.
+
+        Returns:
+            torch.Tensor | tuple: ``cls_score`` of shape (B * V, C), and the
+            details dict if ``return_details``.
+        """
+        num_segs = num_segs or self.num_segments
+        if x.shape[1] != self.in_channels:
+            raise ValueError(f'DATPHead: expected features with in_channels='
+                             f'{self.in_channels}, got shape '
+                             f'{tuple(x.shape)}')
+        if x.shape[0] % num_segs:
+            raise ValueError(f'DATPHead: batch of {x.shape[0]} features is '
+                             f'not a multiple of num_segs={num_segs}')
+        views, n = self._views(num_segs)
+        bv = x.shape[0] // n  # B * V
+
+        feat = self.avg_pool(x) if self.avg_pool is not None else x
+        feat = feat.flatten(1)
+        if self.dropout is not None:
+            feat = self.dropout(feat)
+        logits = self.fc_cls(feat).view(bv, n, -1)  # B*V, N, C
+        log_probs = F.log_softmax(logits, dim=-1)
+        probs = log_probs.exp()  # I
+
+        t = self._expand_times(times, bv, views, n, x)
+        params: Dict[str, torch.Tensor] = {}
+        if self.pooling == 'avg':
+            log_w = torch.zeros_like(t)
+        elif self.pooling == 'random':
+            log_w, params = self._random_log_weights(t)
+        else:
+            if self.aux_net.input_type == 'score':
+                theta = self.aux_net(probs)
+            else:
+                theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
+            log_w = self.weight_generator.log_weights(theta, t)
+            params = self.weight_generator.decode(theta)
+
+        log_a = F.log_softmax(log_w, dim=1)  # normalised weights a = w/sum w
+        # S is invariant to the scale of w, so shift by the max for stability
+        w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
+        pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
+        if self.score_mode == 'mixture':
+            cls_score = torch.logsumexp(log_probs + log_a.unsqueeze(-1), 1)
+        else:
+            cls_score = pooled
+        if not return_details:
+            return cls_score
+        details = dict(
+            weights=log_w.exp(),
+            attention=log_a.exp(),
+            times=t,
+            segment_scores=probs,
+            pooled_score=pooled,
+            views=views,
+            **params)
+        return cls_score, details
+
+    @staticmethod
+    def _expand_times(times: Optional[torch.Tensor], bv: int, views: int,
+                      n: int, ref: torch.Tensor) -> torch.Tensor:
+        """Times of shape (B*V, n) from (B, n), (n,) or None."""
+        if times is None:
+            centre = (torch.arange(n, dtype=ref.dtype, device=ref.device) +
+                      0.5) / n
+            return centre.expand(bv, n)
+        times = torch.as_tensor(times, dtype=ref.dtype, device=ref.device)
+        if times.dim() == 1:
+            times = times.expand(bv // views, -1)
+        if times.shape != (bv // views, n):
+            raise ValueError(
+                f'DATPHead: segment_times must have shape ({bv // views}, '
+                f'{n}) (videos, segments), got {tuple(times.shape)}')
+        return times.repeat_interleave(views, dim=0)
+
+    # ------------------------------------------------------------------ #
+    def _times_from(self, data_samples: SampleList,
+                    num_segs: int) -> Optional[torch.Tensor]:
+        """Stack ``segment_times`` recorded by ``DATPSampleFrames``."""
+        if not data_samples or 'segment_times' not in data_samples[0]:
+            return None
+        _, n = self._views(num_segs)
+        rows = []
+        for sample in data_samples:
+            t = torch.as_tensor(sample.segment_times, dtype=torch.float32)
+            t = t.flatten()
+            if t.numel() != n:
+                # e.g. several views sampled with their own times: the
+                # views share the layout, keep the first view's times.
+                if t.numel() % n:
+                    raise ValueError(
+                        f'DATPHead: a data sample has {t.numel()} '
+                        f'segment_times but the head pools {n} segments '
+                        'per view; check num_segments of DATPSampleFrames '
+                        'and of the head')
+                t = t[:n]
+            rows.append(t)
+        return torch.stack(rows)
+
+    def loss(self, feats: torch.Tensor, data_samples: SampleList,
+             **kwargs) -> Dict:
+        """Loss of the pooled prediction (see class docstring)."""
+        num_segs = kwargs.pop('num_segs', self.num_segments)
+        times = self._times_from(data_samples, num_segs)
+        cls_scores = self(feats, num_segs=num_segs, times=times)
+        if cls_scores.shape[0] != len(data_samples):
+            raise ValueError(
+                f'DATPHead: training expects one view of {self.num_segments}'
+                f' segments per video, got {cls_scores.shape[0]} views for '
+                f'{len(data_samples)} videos')
+        return self.loss_by_feat(cls_scores, data_samples)
+
+    def predict(self, feats: torch.Tensor, data_samples: SampleList,
+                **kwargs) -> SampleList:
+        """Predict, attaching the temporal weights to each data sample."""
+        num_segs = kwargs.pop('num_segs', self.num_segments)
+        times = self._times_from(data_samples, num_segs)
+        cls_scores, details = self(
+            feats, num_segs=num_segs, times=times, return_details=True)
+        data_samples = self.predict_by_feat(cls_scores, data_samples)
+        views = details.pop('views')
+        names = dict(
+            weights='datp_weights',
+            attention='datp_attention',
+            times='datp_times',
+            rho='datp_rho',
+            mu='datp_mu',
+            sigma='datp_sigma',
+            segment_scores='segment_scores',
+            pooled_score='pooled_score')
+        for key, value in details.items():
+            if key not in names:  # e.g. discrete 'weights' param duplicate
+                continue
+            per_video = value.detach().view((len(data_samples), views) +
+                                            value.shape[1:])
+            for sample, v in zip(data_samples, per_video):
+                sample.set_field(v, names[key])
+        return data_samples
