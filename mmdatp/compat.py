@@ -86,12 +86,37 @@ def check_dependencies() -> None:
             ' '.join(f'"{m.split(" ")[0]}"' for m in missing) + '`.')
 
 
+_HISTORY_BUFFER_STATS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_getattr(obj, name: str):
+    """Stand-in for ``getattr`` inside ``torch.load(weights_only=True)``.
+
+    ``HistoryBuffer.__getstate__`` stores its statistics methods
+    (``HistoryBuffer.min`` ...), which pickle protocol 2 (torch.save's
+    default) writes as ``getattr(HistoryBuffer, 'min')``. Allow-listing the
+    real ``getattr`` would let a checkpoint fetch any attribute of any
+    allowed object; this stand-in resolves exactly those four methods and
+    refuses everything else.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_STATS:
+        return getattr(HistoryBuffer, name)
+    import pickle
+    raise pickle.UnpicklingError(
+        f'mmdatp: weights-only load refused getattr({obj!r}, {name!r}); '
+        'only HistoryBuffer statistics methods are allowed')
+
+
 def checkpoint_safe_globals() -> list:
     """The exact non-tensor types found in mmengine checkpoints.
 
-    ``message_hub`` holds :class:`mmengine.logging.HistoryBuffer` objects whose
-    state holds numpy arrays; runtime info holds numpy scalars.
+    ``message_hub`` holds :class:`mmengine.logging.HistoryBuffer` objects
+    whose state holds numpy arrays and the buffer's statistics methods
+    (see :func:`history_buffer_getattr`); runtime info holds numpy scalars.
     """
+    import codecs
+
     import numpy as np
     from mmengine.logging import HistoryBuffer
 
@@ -99,7 +124,11 @@ def checkpoint_safe_globals() -> list:
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy < 2
         from numpy.core.multiarray import _reconstruct, scalar
-    safe = [HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar]
+    safe = [
+        HistoryBuffer, np.ndarray, np.dtype, _reconstruct, scalar,
+        # numpy pickles array bytes through codecs.encode under protocol 2
+        codecs.encode, (history_buffer_getattr, 'builtins.getattr')
+    ]
     # numpy >= 1.25 pickles dtypes through their classes (Float64DType, ...)
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:

@@ -149,8 +149,7 @@ class DATPHead(BaseHead):
     def _complete_aux_cfg(self, aux_net: Dict) -> Dict:
         """Fill the aux net's sizes from the head; reject contradictions."""
         cfg = dict(aux_net)
-        input_type = MODELS.get(cfg.get('type')).input_type \
-            if MODELS.get(cfg.get('type')) is not None else None
+        input_type = getattr(MODELS.get(cfg.get('type')), 'input_type', None)
         if input_type not in ('score', 'conv'):
             raise ValueError(
                 f'DATPHead: aux_net type {cfg.get("type")!r} is not a DATP '
@@ -279,8 +278,10 @@ class DATPHead(BaseHead):
             times=t,
             segment_scores=probs,
             pooled_score=pooled,
-            views=views,
-            **params)
+            views=views)
+        # generator parameters (rho, mu, sigma for Gaussians); the discrete
+        # generator's parameters are the weights themselves
+        details.update({k: v for k, v in params.items() if k not in details})
         return cls_score, details
 
     @staticmethod
@@ -356,7 +357,7 @@ class DATPHead(BaseHead):
             segment_scores='segment_scores',
             pooled_score='pooled_score')
         for key, value in details.items():
-            if key not in names:  # e.g. discrete 'weights' param duplicate
+            if key not in names:
                 continue
             per_video = value.detach().view((len(data_samples), views) +
                                             value.shape[1:])

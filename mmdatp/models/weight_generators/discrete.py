@@ -52,9 +52,9 @@ class DiscreteWeightGenerator(BaseWeightGenerator):
         self.decode(theta)  # validates the shape
         if times.shape[-1] != self.num_segments:
             raise ValueError(
-                f'DiscreteWeightGenerator(N={self.num_segments}) got '
-                f'{times.shape[-1]} segments; discrete weights need exactly '
-                'the number of segments they were built for')
+                f'DiscreteWeightGenerator(num_segments={self.num_segments}) '
+                f'got {times.shape[-1]} segments; discrete weights need '
+                'exactly the number of segments they were built for')
         return log_softplus(theta)
 
     def extra_repr(self) -> str:

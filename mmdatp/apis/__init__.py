@@ -1,0 +1,8 @@
+"""Config helpers behind ``tools/train.py`` and ``tools/test.py``."""
+from .config_utils import (POOLING_SCHEMES, find_transforms, set_pooling,
+                           setup_test_cfg, setup_train_cfg)
+
+__all__ = [
+    'POOLING_SCHEMES', 'find_transforms', 'set_pooling', 'setup_test_cfg',
+    'setup_train_cfg'
+]

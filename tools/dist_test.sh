@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Multi-GPU testing on one node with torchrun:
+#   tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args, e.g. --pooling avg]
+set -euo pipefail
+CONFIG=$1
+CHECKPOINT=$2
+GPUS=$3
+shift 3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+cd "$(dirname "$0")/.."
+exec torchrun --nnodes="$NNODES" --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" --master_port="$PORT" \
+    --nproc_per_node="$GPUS" \
+    tools/test.py "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

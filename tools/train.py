@@ -1,0 +1,82 @@
+"""Train a recognizer (DATP or TSN) with mmengine's Runner.
+
+Usage (MMAction2's flags):
+    python tools/train.py configs/datp_tsn_r34_hmdb51.py [--work-dir DIR]
+        [--resume [CKPT]] [--amp] [--auto-scale-lr] [--no-validate]
+        [--seed S] [--deterministic] [--cfg-options k=v ...]
+        [--launcher {none,pytorch,slurm}]
+Multi-GPU: tools/dist_train.sh CONFIG GPUS [args]; slurm: tools/slurm_train.sh.
+"""
+import argparse
+import os
+
+import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
+from mmdatp.apis import setup_train_cfg
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a DATP recognizer')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from CKPT, or from the latest checkpoint of work-dir '
+        'when no path is given')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='skip validation')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale lr by actual batch / auto_scale_lr.base_batch_size')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='deterministic cuDNN kernels')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. model.cls_head.num_classes=101')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    setup_train_cfg(
+        cfg,
+        work_dir=args.work_dir,
+        config_path=args.config,
+        amp=args.amp,
+        resume=args.resume,
+        auto_scale_lr=args.auto_scale_lr,
+        no_validate=args.no_validate,
+        launcher=args.launcher,
+        seed=args.seed,
+        deterministic=args.deterministic)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    print(f'Checkpoints and logs are in {cfg.work_dir}')
+
+
+if __name__ == '__main__':
+    main()
