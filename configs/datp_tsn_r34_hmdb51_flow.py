@@ -6,7 +6,8 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(in_channels=10),
+    # 10 input channels; conv1 gets the mean of the ImageNet RGB filters
+    backbone=dict(type='CrossModalityResNet', in_channels=10),
     cls_head=dict(dropout_ratio=0.7),
     data_preprocessor=dict(mean=[128, 128], std=[128, 128]))
 

@@ -60,8 +60,8 @@ test_dataloader = _loader('test', test_pipeline, False)
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=4)
+max_epochs = 20
+train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 param_scheduler = [
     dict(
         type='LinearLR',
@@ -87,5 +87,5 @@ optim_wrapper = dict(
         }))
 default_hooks = dict(
     logger=dict(interval=5),
-    checkpoint=dict(interval=4, max_keep_ckpts=1, save_best='auto'))
+    checkpoint=dict(interval=5, max_keep_ckpts=1))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -1,5 +1,6 @@
 """Models of mmdatp: DATP head, auxiliary ConvNets, weights generators."""
 from .aux_nets import BaseAuxNet, DATPConvAuxNet, DATPScoreAuxNet
+from .backbones import CrossModalityResNet
 from .heads import DATPHead
 from .pooling import WeightedL2Pool, weighted_l2_pool
 from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
@@ -7,7 +8,8 @@ from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
                                 mog_weights)
 
 __all__ = [
-    'BaseAuxNet', 'DATPConvAuxNet', 'DATPScoreAuxNet', 'DATPHead',
+    'BaseAuxNet', 'CrossModalityResNet', 'DATPConvAuxNet', 'DATPScoreAuxNet',
+    'DATPHead',
     'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
     'DiscreteWeightGenerator', 'MoGWeightGenerator', 'mog_log_weights',
     'mog_weights'
