@@ -1,8 +1,9 @@
 """Config helpers behind ``tools/train.py`` and ``tools/test.py``."""
 from .config_utils import (POOLING_SCHEMES, find_transforms, set_pooling,
-                           setup_test_cfg, setup_train_cfg)
+                           setup_test_cfg, setup_train_cfg,
+                           use_synthetic_data)
 
 __all__ = [
     'POOLING_SCHEMES', 'find_transforms', 'set_pooling', 'setup_test_cfg',
-    'setup_train_cfg'
+    'setup_train_cfg', 'use_synthetic_data'
 ]

@@ -83,6 +83,48 @@ def setup_train_cfg(cfg: Config,
     return cfg
 
 
+def use_synthetic_data(cfg: Config,
+                       data_root: str,
+                       num_classes: int,
+                       size: Optional[int] = None,
+                       num_workers: Optional[int] = None,
+                       batch_size: Optional[int] = None) -> Config:
+    """Point a video config at a dataset made by ``make_synthetic_dataset``.
+
+    Args:
+        cfg (Config): A config with VideoDataset loaders (e.g.
+            ``configs/datp_tsn_r34_synthetic.py``), changed in place.
+        data_root (str): The dataset directory (holds ``{split}_list.txt``).
+        num_classes (int): Number of classes of the dataset.
+        size (int, optional): Input resolution; sets every ``Resize`` and the
+            conv aux net's ``spatial_size`` (size // 32, at least 1).
+        num_workers (int, optional): Data loader workers (0: in process).
+        batch_size (int, optional): Videos per batch.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    cfg.model.cls_head.num_classes = num_classes
+    aux = cfg.model.cls_head.get('aux_net')
+    if size is not None and aux is not None and 'spatial_size' in aux:
+        aux.spatial_size = max(size // 32, 1)
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if loader is None:
+            continue
+        loader.dataset.ann_file = osp.join(data_root, f'{split}_list.txt')
+        loader.dataset.data_prefix = dict(video=data_root)
+        if num_workers is not None:
+            loader.num_workers = num_workers
+            loader.persistent_workers = num_workers > 0
+        if batch_size is not None:
+            loader.batch_size = batch_size
+        for step in loader.dataset.pipeline:
+            if step.type == 'Resize' and size is not None:
+                step.scale = (size, size)
+    return cfg
+
+
 def set_pooling(cfg: Config,
                 pooling: str,
                 num_segments: Optional[int] = None,

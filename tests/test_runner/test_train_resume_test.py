@@ -10,7 +10,7 @@ import sys
 
 import pytest
 import torch
-from mmdatp.apis import setup_test_cfg, setup_train_cfg
+from mmdatp.apis import setup_test_cfg, setup_train_cfg, use_synthetic_data
 from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -40,18 +40,8 @@ def data_root(tmp_path_factory):
 
 def synthetic_cfg(data_root, work_dir, max_epochs):
     cfg = Config.fromfile(CONFIG)
-    cfg.model.cls_head.num_classes = 3
-    cfg.model.cls_head.aux_net.spatial_size = SIZE // 32
-    for name in ('train', 'val', 'test'):
-        loader = cfg[f'{name}_dataloader']
-        loader.num_workers = 0
-        loader.persistent_workers = False
-        loader.batch_size = 4
-        loader.dataset.ann_file = osp.join(data_root, f'{name}_list.txt')
-        loader.dataset.data_prefix = dict(video=data_root)
-        for step in loader.dataset.pipeline:
-            if step.type == 'Resize':
-                step.scale = (SIZE, SIZE)
+    use_synthetic_data(
+        cfg, data_root, num_classes=3, size=SIZE, num_workers=0, batch_size=4)
     cfg.train_cfg.max_epochs = max_epochs
     cfg.train_cfg.val_interval = 100  # validate only through test below
     cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
