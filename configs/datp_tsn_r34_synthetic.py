@@ -88,4 +88,3 @@ optim_wrapper = dict(
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(interval=5, max_keep_ckpts=1))
-env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -10,11 +10,10 @@ Usage (MMAction2's flags plus the pooling scheme):
   --pooling random --random-seed 0 P1: mixture of random Gaussians
 """
 import argparse
-import os
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
-from mmengine.config import Config, DictAction
+from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
 from mmengine.runner import Runner
 
 
@@ -42,28 +41,13 @@ def parse_args() -> argparse.Namespace:
         type=str,
         help='write per-video predictions (scores, and for DATP the '
         'temporal weights) to this .pkl')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return parse_with_common(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     setup_test_cfg(
         cfg,
         args.checkpoint,

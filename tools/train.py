@@ -8,11 +8,10 @@ Usage (MMAction2's flags):
 Multi-GPU: tools/dist_train.sh CONFIG GPUS [args]; slurm: tools/slurm_train.sh.
 """
 import argparse
-import os
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import setup_train_cfg
-from mmengine.config import Config, DictAction
+from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
 from mmengine.runner import Runner
 
 
@@ -40,28 +39,13 @@ def parse_args() -> argparse.Namespace:
         '--deterministic',
         action='store_true',
         help='deterministic cuDNN kernels')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. model.cls_head.num_classes=101')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_common_args(parser)
+    return parse_with_common(parser)
 
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     setup_train_cfg(
         cfg,
         work_dir=args.work_dir,

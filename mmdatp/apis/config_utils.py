@@ -21,6 +21,16 @@ def find_transforms(pipeline: List[dict],
             yield step
 
 
+def _set_work_dir(cfg: Config, work_dir: Optional[str],
+                  config_path: Optional[str]) -> None:
+    """``--work-dir``, else the config's, else ``./work_dirs/<config>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        name = osp.splitext(osp.basename(config_path or 'run'))[0]
+        cfg.work_dir = osp.join('./work_dirs', name)
+
+
 def setup_train_cfg(cfg: Config,
                     work_dir: Optional[str] = None,
                     config_path: Optional[str] = None,
@@ -51,11 +61,7 @@ def setup_train_cfg(cfg: Config,
         Config: ``cfg``.
     """
     cfg.launcher = launcher
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir') is None:
-        name = osp.splitext(osp.basename(config_path or 'run'))[0]
-        cfg.work_dir = osp.join('./work_dirs', name)
+    _set_work_dir(cfg, work_dir, config_path)
     if amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             pass
@@ -202,11 +208,7 @@ def setup_test_cfg(cfg: Config,
                    launcher: str = 'none') -> Config:
     """Apply ``tools/test.py`` flags to ``cfg`` (see its ``--help``)."""
     cfg.launcher = launcher
-    if work_dir is not None:
-        cfg.work_dir = work_dir
-    elif cfg.get('work_dir') is None:
-        name = osp.splitext(osp.basename(config_path or 'run'))[0]
-        cfg.work_dir = osp.join('./work_dirs', name)
+    _set_work_dir(cfg, work_dir, config_path)
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
     cfg.load_from = checkpoint
