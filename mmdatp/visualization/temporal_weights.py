@@ -37,6 +37,8 @@ from ..models.heads import DATPHead
 
 __all__ = ['predict_video', 'plot_temporal_weights']
 
+GAUSSIAN_COLOURS = ('tab:orange', 'tab:purple', 'tab:brown', 'tab:olive')
+
 #: First steps of a test pipeline that reads a video file.
 VIDEO_INITS = ('DecordInit', 'PyAVInit', 'OpenCVInit')
 
@@ -360,8 +362,7 @@ def plot_temporal_weights(pred: Dict,
                 t,
                 comp,
                 ':',
-                color='tab:orange',
-                alpha=0.5 + 0.5 * (k + 1) / len(comps),
+                color=GAUSSIAN_COLOURS[k % len(GAUSSIAN_COLOURS)],
                 label=f'Gaussian {k + 1}: $\\mu$={pred["mu"][k]:.2f}, '
                 f'$\\sigma$={pred["sigma"][k]:.2f}, '
                 f'$\\rho$={pred["rho"][k]:.2f} ($\\div$ max$_i$ $w_i$)')
