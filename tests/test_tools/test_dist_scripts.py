@@ -1,0 +1,55 @@
+"""dist_train.sh / dist_test.sh hand the right command line to torchrun.
+
+Real multi-process runs need GPUs (mmengine's pytorch launcher sets a CUDA
+device), so a stand-in torchrun on PATH records what it was given.
+"""
+import os
+import os.path as osp
+import stat
+import subprocess
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def run_with_fake_torchrun(tmp_path, script, *args, env=None):
+    fake = tmp_path / 'torchrun'
+    fake.write_text('#!/usr/bin/env bash\necho "$PWD" "$@"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    full_env = dict(os.environ, PATH=f'{tmp_path}:{os.environ["PATH"]}')
+    full_env.update(env or {})
+    proc = subprocess.run(['bash', osp.join(REPO, 'tools', script), *args],
+                          capture_output=True,
+                          text=True,
+                          env=full_env,
+                          cwd=str(tmp_path),
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_dist_train(tmp_path):
+    argv = run_with_fake_torchrun(
+        tmp_path,
+        'dist_train.sh',
+        'configs/datp_tsn_r34_hmdb51.py',
+        '4',
+        '--seed',
+        '1',
+        env=dict(PORT='29555'))
+    assert argv[0] == REPO  # runs from the repository root
+    assert '--nproc_per_node=4' in argv and '--master_port=29555' in argv
+    i = argv.index('tools/train.py')
+    assert argv[i + 1:] == [
+        'configs/datp_tsn_r34_hmdb51.py', '--launcher', 'pytorch', '--seed',
+        '1'
+    ]
+
+
+def test_dist_test(tmp_path):
+    argv = run_with_fake_torchrun(tmp_path, 'dist_test.sh', 'cfg.py',
+                                  'ckpt.pth', '2', '--pooling', 'avg')
+    assert '--nproc_per_node=2' in argv and '--nnodes=1' in argv
+    i = argv.index('tools/test.py')
+    assert argv[i + 1:] == [
+        'cfg.py', 'ckpt.pth', '--launcher', 'pytorch', '--pooling', 'avg'
+    ]
