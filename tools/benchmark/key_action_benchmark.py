@@ -24,7 +24,7 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import (set_pooling, setup_test_cfg, setup_train_cfg,
@@ -92,6 +92,11 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="learning-rate multiplier of the aux net (default: the config's)")
     parser.add_argument(
+        '--init-variance',
+        type=float,
+        default=None,
+        help='initial sigma^2 of the Gaussians (default: the paper\'s 0.2)')
+    parser.add_argument(
         '--models',
         nargs='+',
         choices=list(MODELS_TO_TRAIN),
@@ -125,7 +130,9 @@ def base_cfg(args, data_root: str, num_classes: int) -> Config:
     return cfg
 
 
-def apply_model(cfg: Config, name: str) -> Config:
+def apply_model(cfg: Config,
+                name: str,
+                init_variance: Optional[float] = None) -> Config:
     """Change the head of ``cfg`` into the trained model ``name``."""
     head = cfg.model.cls_head
     for key, value in MODELS_TO_TRAIN[name].items():
@@ -135,6 +142,10 @@ def apply_model(cfg: Config, name: str) -> Config:
         else:
             head[key] = ConfigDict(value) if isinstance(value,
                                                         dict) else value
+    gen = cfg.model.cls_head.get('weight_generator')
+    if init_variance is not None and gen is not None and \
+            gen.type == 'MoGWeightGenerator':
+        gen.init_variance = init_variance
     if cfg.model.cls_head.get('pooling', 'datp') == 'avg' or \
             cfg.model.cls_head.type != 'DATPHead':
         # no aux net to train
@@ -158,7 +169,8 @@ def train(args, name: str, data_root: str, num_classes: int) -> str:
     if osp.isfile(ckpt):
         print(f'  {name}: trained already ({ckpt})', flush=True)
         return ckpt
-    cfg = apply_model(base_cfg(args, data_root, num_classes), name)
+    cfg = apply_model(
+        base_cfg(args, data_root, num_classes), name, args.init_variance)
     setup_train_cfg(cfg, work_dir=work_dir, seed=args.seed, no_validate=True)
     start = time.time()
     Runner.from_cfg(cfg).train()
@@ -168,7 +180,8 @@ def train(args, name: str, data_root: str, num_classes: int) -> str:
 
 def evaluate(args, name, ckpt, pooling, num_segments, data_root,
              num_classes) -> float:
-    cfg = apply_model(base_cfg(args, data_root, num_classes), name)
+    cfg = apply_model(
+        base_cfg(args, data_root, num_classes), name, args.init_variance)
     setup_test_cfg(cfg, ckpt, work_dir=osp.join(args.out, name))
     if pooling is not None:  # None: the head as trained
         set_pooling(cfg, pooling, num_segments, random_seed=args.seed)
