@@ -46,6 +46,8 @@ from typing import Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
+from ..utils import atomic_open
+
 __all__ = [
     'SHAPES', 'COLOURS', 'TRAJECTORIES', 'MAX_CLASSES', 'SPLITS',
     'SyntheticSpec', 'class_appearance', 'class_names', 'object_mask',
@@ -476,12 +478,8 @@ def _write_text(path: str, text: str) -> bool:
         with open(path, encoding='utf-8') as f:
             if f.read() == text:
                 return False
-    tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
+    with atomic_open(path, 'w', encoding='utf-8') as f:
         f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
     return True
 
 

@@ -13,10 +13,11 @@ import json
 import os
 import os.path as osp
 import pickle
-import tempfile
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..utils import atomic_open
 
 RESULT_EXTENSIONS = ('.pkl', '.pickle')
 
@@ -123,20 +124,8 @@ def save_results(path: str, scores: np.ndarray, labels: np.ndarray) -> None:
             gt_label=torch.tensor([int(labels[i])], dtype=torch.int64))
         for i in range(scores.shape[0])
     ]
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=out_dir, prefix=osp.basename(path) + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(results, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_open(path) as f:
+        pickle.dump(results, f)
 
 
 def check_labels_match(label_arrays: Sequence[np.ndarray],

@@ -14,15 +14,13 @@ Only matplotlib's object API with the Agg canvas is used, so no display is
 needed and the global pyplot backend is left alone.
 ``tools/analysis/class_acc_change.py`` is the command-line front end.
 """
-import os
-import os.path as osp
-import tempfile
 from typing import Optional, Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..evaluation import ClassAccChange
+from ..utils import atomic_open
 
 __all__ = ['plot_class_acc_changes']
 
@@ -97,16 +95,6 @@ def plot_class_acc_changes(top: Sequence[ClassAccChange],
     fig.tight_layout()
 
     if out_file is not None:
-        out_dir = osp.dirname(osp.abspath(out_file))
-        os.makedirs(out_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=out_dir, prefix=osp.basename(out_file) + '.', suffix='.tmp')
-        os.close(fd)
-        try:
-            fig.savefig(tmp, format='png', dpi=150)
-            os.replace(tmp, out_file)
-        except BaseException:
-            if osp.exists(tmp):
-                os.remove(tmp)
-            raise
+        with atomic_open(out_file) as f:
+            fig.savefig(f, format='png', dpi=150)
     return fig

@@ -20,7 +20,6 @@ This module makes that figure for any video file and DATP checkpoint::
 import copy
 import os
 import os.path as osp
-import tempfile
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -34,6 +33,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from ..models.heads import DATPHead
+from ..utils import atomic_open
 
 __all__ = ['predict_video', 'plot_temporal_weights']
 
@@ -241,18 +241,8 @@ def _gaussians(t: np.ndarray, rho: np.ndarray, mu: np.ndarray,
 
 def _save_atomic(fig: Figure, out_file: str, dpi: int) -> None:
     """Write ``fig`` as PNG to a temporary file, then rename it."""
-    out_dir = osp.dirname(osp.abspath(out_file))
-    os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix='.' + osp.basename(out_file) + '.', suffix='.png', dir=out_dir)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            fig.savefig(f, format='png', dpi=dpi)
-        os.replace(tmp, out_file)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_open(out_file) as f:
+        fig.savefig(f, format='png', dpi=dpi)
 
 
 def plot_temporal_weights(pred: Dict,

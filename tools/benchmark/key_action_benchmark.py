@@ -30,6 +30,7 @@ import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import (set_pooling, setup_test_cfg, setup_train_cfg,
                          use_synthetic_data)
 from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
+from mmdatp.utils import atomic_open
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 
@@ -156,13 +157,6 @@ def apply_model(cfg: Config,
     return cfg
 
 
-def write_json(path: str, data: Dict) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
-
-
 def train(args, name: str, data_root: str, num_classes: int) -> str:
     work_dir = osp.join(args.out, name)
     ckpt = osp.join(work_dir, f'epoch_{args.epochs}.pth')
@@ -234,7 +228,8 @@ def main() -> None:
             results[label] = evaluate(args, name, ckpts[name], pooling,
                                       num_segments, data_root,
                                       spec.num_classes)
-            write_json(results_file, dict(settings=settings, top1=results))
+            with atomic_open(results_file, 'w') as f:
+                json.dump(dict(settings=settings, top1=results), f, indent=1)
         print(f'  {label}: {100 * results[label]:.1f}%', flush=True)
 
     header = (f'Synthetic key-action benchmark: {spec.num_classes} classes, '
@@ -244,7 +239,7 @@ def main() -> None:
               f'from scratch, N=10, {args.epochs} epochs, seed {args.seed} '
               f'({time.time() - start:.0f}s this run)')
     table = format_table(rows, results, header)
-    with open(osp.join(args.out, 'table.md'), 'w') as f:
+    with atomic_open(osp.join(args.out, 'table.md'), 'w') as f:
         f.write(table + '\n')
     print('\n' + table)
     p3 = results.get('P3: TSN-trained, average pooling')
