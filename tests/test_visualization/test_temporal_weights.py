@@ -8,7 +8,7 @@ import sys
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
-from mmdatp.apis import setup_train_cfg
+from mmdatp.apis import setup_train_cfg, use_synthetic_data
 from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmdatp.evaluation import load_class_names
 from mmdatp.visualization import (plot_temporal_weights,
@@ -39,19 +39,13 @@ def trained(tmp_path_factory):
             size=SIZE,
             seed=2),
         verbose=False)
-    cfg = Config.fromfile(CONFIG)
-    cfg.model.cls_head.num_classes = NUM_CLASSES
-    cfg.model.cls_head.aux_net.spatial_size = SIZE // 32
-    for name in ('train', 'val', 'test'):
-        loader = cfg[f'{name}_dataloader']
-        loader.num_workers = 0
-        loader.persistent_workers = False
-        loader.batch_size = 4
-        loader.dataset.ann_file = osp.join(root, f'{name}_list.txt')
-        loader.dataset.data_prefix = dict(video=root)
-        for step in loader.dataset.pipeline:
-            if step.type == 'Resize':
-                step.scale = (SIZE, SIZE)
+    cfg = use_synthetic_data(
+        Config.fromfile(CONFIG),
+        root,
+        num_classes=NUM_CLASSES,
+        size=SIZE,
+        num_workers=0,
+        batch_size=4)
     cfg.train_cfg.max_epochs = 1
     cfg.train_cfg.val_interval = 100
     cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
