@@ -2,8 +2,9 @@
 from .config_utils import (POOLING_SCHEMES, find_transforms, set_pooling,
                            setup_test_cfg, setup_train_cfg,
                            use_synthetic_data)
+from .inference import key_segments, top_k_classes
 
 __all__ = [
     'POOLING_SCHEMES', 'find_transforms', 'set_pooling', 'setup_test_cfg',
-    'setup_train_cfg', 'use_synthetic_data'
+    'setup_train_cfg', 'use_synthetic_data', 'key_segments', 'top_k_classes'
 ]

@@ -115,6 +115,10 @@ def predict_video(config: Union[str, Config],
         - ``class_names`` (list[str] | None): From the checkpoint's
           ``dataset_meta``, if it has ``classes``.
         - ``video`` (str), ``pooling`` (str), ``num_views`` (int).
+        - ``fps`` (float | None) and ``total_frames`` (int): frame rate and
+          length of the video as the init step read them (``fps`` is None
+          if the init step does not report it), to turn frame indices and
+          segment times into seconds.
 
     Raises:
         FileNotFoundError: If the video or checkpoint file does not exist.
@@ -160,7 +164,8 @@ def predict_video(config: Union[str, Config],
                          f'cls_head (got {type(model).__name__})')
     class_names = None
     if checkpoint is not None:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+        ckpt = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True)
         meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
         classes = (meta.get('dataset_meta') or {}).get('classes')
         if classes:
@@ -177,6 +182,9 @@ def predict_video(config: Union[str, Config],
         if results is None:
             raise RuntimeError(f'predict_video: pipeline step '
                                f'{_step_type(step)!r} dropped {video}')
+        if _step_type(step) in VIDEO_INITS:
+            fps = results.get('avg_fps')
+            total_frames = int(results['total_frames'])
         if decoded is None and _step_type(step).endswith('Decode'):
             decoded = np.stack(results['imgs']).astype(np.uint8)  # F,H,W,3
             frame_inds = np.asarray(results['frame_inds']).reshape(-1)
@@ -216,7 +224,9 @@ def predict_video(config: Union[str, Config],
         pred_score=float(class_scores[pred_label]),
         class_names=class_names,
         pooling=model.cls_head.pooling,
-        num_views=int(sample.get('datp_weights').shape[0]))
+        num_views=int(sample.get('datp_weights').shape[0]),
+        fps=float(fps) if fps else None,
+        total_frames=total_frames)
     for key in ('rho', 'mu', 'sigma'):
         value = _first_view(sample, f'datp_{key}')
         if value is not None:
