@@ -1,0 +1,570 @@
+"""Parallel, resumable extraction of RGB frames and optical flow from videos.
+
+Output layout (MMAction2's rawframes, what ``RawframeDataset`` reads)::
+
+    out_dir/<class>/<video>/img_00001.jpg ... img_{F}.jpg        RGB
+    out_dir/<class>/<video>/x_00001.jpg ... x_{F-1}.jpg          flow x
+    out_dir/<class>/<video>/y_00001.jpg ... y_{F-1}.jpg          flow y
+    out_dir/<class>/<video>/.mmdatp_done.json                    marker
+
+(``level=1``: no ``<class>`` level.) A video of F frames gives F RGB
+frames and F-1 flow pairs, flow pair k between frames k and k+1.
+
+Resumability: a video is written into ``<class>/.<video>.tmp`` and renamed
+to ``<class>/<video>`` only once all its frames and its marker are there,
+so a video directory that exists is complete; a killed run leaves at most a
+``.tmp`` directory, which the next run deletes. The marker records, per
+modality, the frame count and the settings used (resize, flow type, bound,
+``max_frames``, JPEG quality); a rerun skips every video whose marker has
+the requested modalities with the requested settings, and redoes only what
+is missing or different. Adding a modality later (``task='rgb'``, then
+``'flow'``) hard-links the existing frames into the new ``.tmp`` directory,
+then swaps the two directories (``.<video>.old`` holds the previous one for
+the instant between the two renames and is restored by the next run if the
+process dies there). A directory without a marker (e.g. written by another
+tool) is not trusted and is replaced. Do not run two extractions into the
+same ``out_dir`` at the same time.
+
+Parallelism: one video per task over a process pool (spawn-safe: the task
+function and its arguments are top-level and picklable), ``cv2`` limited to
+one thread per worker. A video that cannot be read fails alone: its error
+is recorded and the job continues. A worker that dies (killed, out of
+memory) breaks the pool; the videos still pending are reported as failed
+and the next run resumes them.
+"""
+import json
+import os
+import os.path as osp
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from mmdatp.utils.fileio import atomic_open
+from .flow import FLOW_BOUND, FLOW_TYPES, build_flow_fn, quantize_flow
+from .frames import RGB_TMPL, ResizeSpec, read_frames, write_jpeg
+
+#: values of ``ExtractSpec.task``
+TASKS = ('rgb', 'flow', 'both')
+#: flow frame names, formatted with 'x'/'y' and the 1-based pair index
+#: (``RawframeDataset(modality='Flow', filename_tmpl='{}_{:05d}.jpg')``)
+FLOW_TMPL = '{}_{:05d}.jpg'
+#: file names of each modality start with these prefixes
+MODALITY_PREFIXES = {'rgb': ('img_', ), 'flow': ('x_', 'y_')}
+#: the completion marker inside every finished video directory
+MARKER = '.mmdatp_done.json'
+#: video extensions looked for by :func:`find_videos`
+VIDEO_EXTS = ('avi', 'mp4', 'webm', 'mkv', 'mov', 'mpg', 'mpeg', 'm4v')
+
+
+@dataclass(frozen=True)
+class ExtractSpec:
+    """What to extract from every video and how.
+
+    Args:
+        task (str): 'rgb' (frames), 'flow' (optical flow) or 'both'
+            (decoded once). Defaults to 'both'.
+        flow_type (str): 'tvl1' or 'farneback'. Defaults to 'tvl1'.
+        new_short (int): Resize the short side to this (keeping the aspect
+            ratio) before writing frames and computing flow; 0 for a fixed
+            size or none. Defaults to 256.
+        new_width (int): Fixed width (with ``new_height``, ``new_short=0``).
+            Defaults to 0.
+        new_height (int): Fixed height. Defaults to 0.
+        max_frames (int, optional): Use only the first ``max_frames``
+            frames of each video (quick runs, tests, benchmarks). Defaults
+            to None (all).
+        bound (float): Flow clipping bound in pixels for quantisation.
+            Defaults to 20.
+        jpeg_quality (int): JPEG quality 1..100. Defaults to 95.
+    """
+    task: str = 'both'
+    flow_type: str = 'tvl1'
+    new_short: int = 256
+    new_width: int = 0
+    new_height: int = 0
+    max_frames: Optional[int] = None
+    bound: float = FLOW_BOUND
+    jpeg_quality: int = 95
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f'task must be one of {TASKS}, got '
+                             f'{self.task!r}')
+        if self.flow_type not in FLOW_TYPES:
+            raise ValueError(f'flow_type must be one of {FLOW_TYPES}, got '
+                             f'{self.flow_type!r}')
+        ResizeSpec(self.new_short, self.new_width,
+                   self.new_height)  # raises on bad sizes
+        if self.max_frames is not None and (
+                isinstance(self.max_frames, bool)
+                or not isinstance(self.max_frames, int)
+                or self.max_frames < 1):
+            raise ValueError(f'max_frames must be None or an integer >= 1, '
+                             f'got {self.max_frames!r}')
+        if isinstance(self.bound, bool) or \
+                not isinstance(self.bound, (int, float)) or \
+                not self.bound > 0:
+            raise ValueError(f'bound must be a number > 0, got '
+                             f'{self.bound!r}')
+        if isinstance(self.jpeg_quality, bool) or \
+                not isinstance(self.jpeg_quality, int) or \
+                not 1 <= self.jpeg_quality <= 100:
+            raise ValueError(f'jpeg_quality must be an integer in 1..100, '
+                             f'got {self.jpeg_quality!r}')
+
+    @property
+    def resize(self) -> ResizeSpec:
+        """The frame resizing of this spec."""
+        return ResizeSpec(self.new_short, self.new_width, self.new_height)
+
+    @property
+    def modalities(self) -> Tuple[str, ...]:
+        """The modalities of ``task``: ('rgb',), ('flow',) or both."""
+        return ('rgb', 'flow') if self.task == 'both' else (self.task, )
+
+    def settings(self, modality: str) -> dict:
+        """The settings that determine the output of ``modality``.
+
+        Args:
+            modality (str): 'rgb' or 'flow'.
+
+        Returns:
+            dict: JSON-serialisable settings, stored in the marker.
+        """
+        common = dict(
+            new_short=self.new_short,
+            new_width=self.new_width,
+            new_height=self.new_height,
+            max_frames=self.max_frames,
+            jpeg_quality=self.jpeg_quality)
+        if modality == 'rgb':
+            return common
+        if modality == 'flow':
+            return dict(
+                common, flow_type=self.flow_type, bound=float(self.bound))
+        raise ValueError(f"modality must be 'rgb' or 'flow', got "
+                         f'{modality!r}')
+
+
+class VideoJob(NamedTuple):
+    """One video to extract: its file and its output directory.
+
+    Args:
+        src (str): Path of the video file.
+        rel (str): Output directory relative to ``out_dir``, e.g.
+            ``'brush_hair/April_09_brush_hair_u_nm_np1_ba_goo_0'``.
+    """
+    src: str
+    rel: str
+
+
+@dataclass
+class VideoResult:
+    """What happened to one video (returned by the workers)."""
+    rel: str
+    src: str
+    counts: Dict[str, int] = field(default_factory=dict)
+    error: Optional[str] = None
+    seconds: float = 0.0
+
+
+@dataclass
+class ExtractSummary:
+    """Outcome of :func:`extract_videos`.
+
+    Attributes:
+        processed (list[str]): Videos extracted by this run (``rel``).
+        skipped (list[str]): Videos already complete.
+        failed (dict[str, str]): ``rel`` -> error message (with the path
+            of the video).
+        cleaned (int): Stale ``.tmp``/``.old`` directories removed or
+            restored.
+        rgb_frames (int): RGB frames written by this run.
+        flow_pairs (int): Flow pairs (x and y image) written by this run.
+        seconds (float): Wall time of the extraction.
+        num_workers (int): Worker processes used (0: in process).
+    """
+    processed: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    failed: Dict[str, str] = field(default_factory=dict)
+    cleaned: int = 0
+    rgb_frames: int = 0
+    flow_pairs: int = 0
+    seconds: float = 0.0
+    num_workers: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no video failed."""
+        return not self.failed
+
+    def format(self) -> str:
+        """A human-readable report listing every failed video."""
+        lines = [
+            f'{len(self.processed)} videos extracted, {len(self.skipped)} '
+            f'already done (skipped), {len(self.failed)} failed; '
+            f'{self.rgb_frames} RGB frames and {self.flow_pairs} flow pairs '
+            f'in {self.seconds:.1f} s with {self.num_workers} workers'
+        ]
+        if self.flow_pairs and self.seconds > 0:
+            lines.append(f'flow: {self.flow_pairs / self.seconds:.2f} '
+                         'pairs/s')
+        if self.cleaned:
+            lines.append(f'cleaned {self.cleaned} stale temporary '
+                         'directories of an interrupted run')
+        if self.failed:
+            lines.append('FAILED videos (rerun to retry them; the others '
+                         'are kept):')
+            for rel in sorted(self.failed):
+                lines.append(f'  {rel}: {self.failed[rel]}')
+        return '\n'.join(lines)
+
+
+def find_videos(src_dir: str,
+                level: int = 2,
+                exts: Sequence[str] = VIDEO_EXTS) -> List[VideoJob]:
+    """List the videos of a dataset directory.
+
+    Args:
+        src_dir (str): ``<src_dir>/<class>/<video>.<ext>`` (level 2) or
+            ``<src_dir>/<video>.<ext>`` (level 1).
+        level (int): 1 or 2. Defaults to 2.
+        exts (Sequence[str]): Extensions to take, without the dot.
+
+    Returns:
+        list[VideoJob]: Sorted by ``rel``, which is the path without
+        extension relative to ``src_dir``.
+    """
+    if level not in (1, 2):
+        raise ValueError(f'level must be 1 or 2, got {level!r}')
+    if not osp.isdir(src_dir):
+        raise FileNotFoundError(f'video directory {src_dir!r} does not '
+                                'exist')
+    exts = tuple('.' + e.lower().lstrip('.') for e in exts)
+    if level == 2:
+        dirs = [
+            osp.join(src_dir, d) for d in sorted(os.listdir(src_dir))
+            if not d.startswith('.') and osp.isdir(osp.join(src_dir, d))
+        ]
+    else:
+        dirs = [src_dir]
+    jobs: Dict[str, VideoJob] = {}
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            stem, ext = osp.splitext(name)
+            if name.startswith('.') or ext.lower() not in exts:
+                continue
+            src = osp.join(d, name)
+            rel = osp.relpath(osp.join(d, stem), src_dir)
+            if rel in jobs:
+                raise ValueError(f'two videos would share the output '
+                                 f'directory {rel!r}: {jobs[rel].src} and '
+                                 f'{src}')
+            jobs[rel] = VideoJob(src, rel)
+    return [jobs[k] for k in sorted(jobs)]
+
+
+def _side_paths(final: str) -> Tuple[str, str]:
+    """The ``.tmp`` and ``.old`` siblings of a video directory."""
+    parent, name = osp.split(osp.normpath(final))
+    return osp.join(parent, f'.{name}.tmp'), osp.join(parent, f'.{name}.old')
+
+
+def read_marker(video_dir: str) -> Optional[dict]:
+    """The completion marker of a video directory, or None if absent.
+
+    Args:
+        video_dir (str): A video's output directory.
+
+    Returns:
+        dict, optional: ``{'source': ..., 'rgb': {'count', 'settings'},
+        'flow': {...}}`` (modalities present only).
+    """
+    path = osp.join(video_dir, MARKER)
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            marker = json.load(f)
+    except (OSError, ValueError):
+        return None  # unreadable: the directory is redone
+    return marker if isinstance(marker, dict) else None
+
+
+def recover(video_dir: str) -> int:
+    """Clean up after an interrupted run for one video directory.
+
+    Deletes ``.<video>.tmp``; restores ``.<video>.old`` if the process died
+    between the two renames of a swap, else deletes it.
+
+    Args:
+        video_dir (str): The video's final output directory.
+
+    Returns:
+        int: Number of stale directories handled.
+    """
+    tmp, old = _side_paths(video_dir)
+    num = 0
+    if osp.lexists(tmp):
+        shutil.rmtree(tmp, ignore_errors=True)
+        num += 1
+    if osp.lexists(old):
+        if not osp.lexists(video_dir):
+            os.rename(old, video_dir)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+        num += 1
+    return num
+
+
+def needed_modalities(video_dir: str, spec: ExtractSpec) -> Tuple[str, ...]:
+    """The modalities of ``spec`` that ``video_dir`` lacks or has with
+    other settings (empty: the video is done).
+
+    Args:
+        video_dir (str): The video's final output directory.
+        spec (ExtractSpec): What is asked for.
+
+    Returns:
+        tuple[str, ...]: Subset of ``spec.modalities``.
+    """
+    marker = read_marker(video_dir) or {}
+    return tuple(m for m in spec.modalities
+                 if not isinstance(marker.get(m), dict)
+                 or marker[m].get('settings') != spec.settings(m))
+
+
+def _modality_files(video_dir: str, modality: str) -> List[str]:
+    prefixes = MODALITY_PREFIXES[modality]
+    return [
+        n for n in os.listdir(video_dir)
+        if n.startswith(prefixes) and n.endswith('.jpg')
+    ]
+
+
+def _decode_and_write(src: str, out: str, spec: ExtractSpec,
+                      modalities: Sequence[str]) -> Dict[str, int]:
+    """Decode ``src`` once, write the requested modalities into ``out``."""
+    import cv2
+    resize = spec.resize
+    flow_fn = build_flow_fn(spec.flow_type) if 'flow' in modalities \
+        else None
+    prev = None
+    num = 0
+    for frame in read_frames(src, spec.max_frames):
+        frame = resize(frame)
+        num += 1
+        if 'rgb' in modalities:
+            write_jpeg(
+                osp.join(out, RGB_TMPL.format(num)), frame, spec.jpeg_quality)
+        if flow_fn is not None:
+            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+            if prev is not None:
+                flow_x, flow_y = quantize_flow(flow_fn(prev, gray), spec.bound)
+                # pair k: from frame k to frame k+1 (1-based)
+                write_jpeg(
+                    osp.join(out, FLOW_TMPL.format('x', num - 1)), flow_x,
+                    spec.jpeg_quality)
+                write_jpeg(
+                    osp.join(out, FLOW_TMPL.format('y', num - 1)), flow_y,
+                    spec.jpeg_quality)
+            prev = gray
+    if 'flow' in modalities and num < 2:
+        raise ValueError(f'video {src} has {num} frame(s); optical flow '
+                         'needs at least 2')
+    counts = {'rgb': num, 'flow': num - 1}
+    return {m: counts[m] for m in modalities}
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def extract_video(src: str,
+                  video_dir: str,
+                  spec: ExtractSpec,
+                  modalities: Optional[Sequence[str]] = None) -> dict:
+    """Extract one video atomically into ``video_dir``.
+
+    Args:
+        src (str): The video file.
+        video_dir (str): Its output directory (created or replaced).
+        spec (ExtractSpec): What to extract.
+        modalities (Sequence[str], optional): The modalities to (re)compute;
+            defaults to :func:`needed_modalities`. Modalities the existing
+            directory has and that are not recomputed are kept.
+
+    Returns:
+        dict: The marker written (counts and settings per modality).
+    """
+    if modalities is None:
+        modalities = needed_modalities(video_dir, spec)
+    tmp, old = _side_paths(video_dir)
+    os.makedirs(osp.dirname(tmp), exist_ok=True)
+    if osp.lexists(tmp):
+        shutil.rmtree(tmp)
+    os.mkdir(tmp)
+    try:
+        counts = _decode_and_write(src, tmp, spec, modalities)
+        previous = read_marker(video_dir) or {}
+        marker = {'source': osp.abspath(src)}
+        for m in ('rgb', 'flow'):
+            if m in modalities:
+                marker[m] = dict(count=counts[m], settings=spec.settings(m))
+            elif isinstance(previous.get(m), dict):
+                # keep what the directory has (e.g. RGB when adding flow)
+                names = _modality_files(video_dir, m)
+                expected = previous[m].get('count', -1) * len(
+                    MODALITY_PREFIXES[m])
+                if len(names) != expected:
+                    continue  # damaged: drop it rather than keep it
+                for name in names:
+                    _link_or_copy(
+                        osp.join(video_dir, name), osp.join(tmp, name))
+                marker[m] = previous[m]
+        with atomic_open(osp.join(tmp, MARKER), 'w') as f:
+            json.dump(marker, f, indent=1)
+        if osp.lexists(video_dir):
+            if osp.lexists(old):
+                shutil.rmtree(old)
+            os.rename(video_dir, old)
+            os.rename(tmp, video_dir)
+            shutil.rmtree(old)
+        else:
+            os.rename(tmp, video_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return marker
+
+
+def _init_worker() -> None:
+    """Worker set-up: one OpenCV thread per process (the pool parallelises
+    over videos)."""
+    import cv2
+    cv2.setNumThreads(1)
+
+
+def _run_job(job: VideoJob, out_dir: str, spec: ExtractSpec,
+             modalities: Tuple[str, ...]) -> VideoResult:
+    """Extract one video; errors are returned, not raised."""
+    start = time.perf_counter()
+    result = VideoResult(rel=job.rel, src=job.src)
+    try:
+        marker = extract_video(job.src, osp.join(out_dir, job.rel), spec,
+                               modalities)
+        result.counts = {m: marker[m]['count'] for m in modalities}
+    except Exception as e:  # reported by name, the job goes on
+        result.error = f'{type(e).__name__}: {e}'
+        if job.src not in result.error:
+            result.error += f' (video {job.src})'
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def default_num_workers() -> int:
+    """The CPU cores this process may use."""
+    if hasattr(os, 'sched_getaffinity'):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def extract_videos(jobs: Sequence[VideoJob],
+                   out_dir: str,
+                   spec: ExtractSpec,
+                   num_workers: Optional[int] = None,
+                   verbose: bool = True,
+                   file=None) -> ExtractSummary:
+    """Extract many videos in parallel; resumable, with a progress bar.
+
+    Args:
+        jobs (Sequence[VideoJob]): The videos (see :func:`find_videos`).
+        out_dir (str): The rawframes root.
+        spec (ExtractSpec): What to extract.
+        num_workers (int, optional): Worker processes; 0 runs in this
+            process. Defaults to all CPU cores available.
+        verbose (bool): Show a progress bar (with ETA) and each failure as
+            it happens. Defaults to True.
+        file (IO, optional): Where to print. Defaults to ``sys.stdout``.
+
+    Returns:
+        ExtractSummary: What was extracted, skipped and failed.
+    """
+    if num_workers is None:
+        num_workers = default_num_workers()
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) \
+            or num_workers < 0:
+        raise ValueError(f'num_workers must be an integer >= 0, got '
+                         f'{num_workers!r}')
+    file = file or sys.stdout
+    summary = ExtractSummary(num_workers=num_workers)
+    todo = []
+    for job in jobs:
+        video_dir = osp.join(out_dir, job.rel)
+        summary.cleaned += recover(video_dir)
+        modalities = needed_modalities(video_dir, spec)
+        if modalities:
+            todo.append((job, modalities))
+        else:
+            summary.skipped.append(job.rel)
+    if verbose:
+        print(f'{len(todo)} videos to extract ({spec.task}'
+              f'{", " + spec.flow_type if spec.task != "rgb" else ""}), '
+              f'{len(summary.skipped)} already done, into {out_dir}',
+              file=file)
+    bar = None
+    if verbose and todo:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(len(todo), file=file)
+
+    def record(res: VideoResult) -> None:
+        if res.error is None:
+            summary.processed.append(res.rel)
+            summary.rgb_frames += res.counts.get('rgb', 0)
+            summary.flow_pairs += res.counts.get('flow', 0)
+        else:
+            summary.failed[res.rel] = res.error
+            if verbose:
+                print(f'\nfailed: {res.rel}: {res.error}', file=file)
+        if bar is not None:
+            bar.update()
+
+    start = time.perf_counter()
+    if num_workers == 0:
+        for job, modalities in todo:
+            record(_run_job(job, out_dir, spec, modalities))
+    elif todo:
+        pool = ProcessPoolExecutor(num_workers, initializer=_init_worker)
+        try:
+            futures = {
+                pool.submit(_run_job, job, out_dir, spec, modalities): job
+                for job, modalities in todo
+            }
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    res = future.result()
+                except BrokenProcessPool:
+                    res = VideoResult(
+                        job.rel,
+                        job.src,
+                        error='a worker process died (killed or out of '
+                        'memory) before this video was finished; rerun to '
+                        f'resume (video {job.src})')
+                record(res)
+        except BaseException:
+            # Ctrl-C: do not wait for the queued videos
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+    summary.seconds = time.perf_counter() - start
+    if bar is not None:
+        file.write('\n')
+    return summary
