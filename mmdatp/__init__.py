@@ -8,7 +8,9 @@ from .compat import apply_stack_fixes
 
 apply_stack_fixes()
 
-from . import datasets, models  # noqa: E402,F401  (registers modules)
+from . import datasets, engine, models  # noqa: E402,F401  (registers)
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'apply_stack_fixes', 'datasets', 'models']
+__all__ = [
+    '__version__', 'apply_stack_fixes', 'datasets', 'engine', 'models'
+]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Multi-GPU testing on one node with torchrun:
+# Multi-GPU testing on one node with torchrun (gloo on CPU without GPUs):
 #   tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args, e.g. --pooling avg]
+# PYTHON picks the interpreter (default: python on PATH).
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -11,7 +12,7 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 cd "$(dirname "$0")/.."
-exec torchrun --nnodes="$NNODES" --node_rank="$NODE_RANK" \
+exec "${PYTHON:-python}" -m torch.distributed.run --nnodes="$NNODES" --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" --master_port="$PORT" \
     --nproc_per_node="$GPUS" \
     tools/test.py "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

@@ -14,6 +14,7 @@ import argparse
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
 from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
+from mmdatp.apis.dist import init_distributed
 from mmengine.runner import Runner
 
 
@@ -58,6 +59,8 @@ def main() -> None:
         num_segments=args.num_segments,
         random_seed=args.random_seed,
         launcher=args.launcher)
+    # gloo instead of NCCL without a GPU (mmdatp.apis.dist)
+    init_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     print('Test results: ' +

@@ -12,6 +12,7 @@ import argparse
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import setup_train_cfg
 from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
+from mmdatp.apis.dist import init_distributed
 from mmengine.runner import Runner
 
 
@@ -57,6 +58,8 @@ def main() -> None:
         launcher=args.launcher,
         seed=args.seed,
         deterministic=args.deterministic)
+    # gloo instead of NCCL without a GPU (mmdatp.apis.dist)
+    init_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.train()
     print(f'Checkpoints and logs are in {cfg.work_dir}')

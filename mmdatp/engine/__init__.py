@@ -1,0 +1,4 @@
+"""Runner hooks of mmdatp."""
+from .hooks import ReplicaCheckHook
+
+__all__ = ['ReplicaCheckHook']

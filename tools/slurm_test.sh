@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Testing on a slurm cluster (tools/test.py reads the SLURM_* variables):
+#   GPUS=8 tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args]
+# On CPU-only partitions set GPUS_PER_NODE=0: the run uses gloo.
+set -euo pipefail
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+CHECKPOINT=$4
+shift 4
+GPUS=${GPUS:-8}
+GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+TASKS_PER_NODE=${TASKS_PER_NODE:-${GPUS_PER_NODE}}
+CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+SRUN_ARGS=${SRUN_ARGS:-}
+GRES=""
+if [ "$GPUS_PER_NODE" -gt 0 ]; then GRES="--gres=gpu:$GPUS_PER_NODE"; fi
+cd "$(dirname "$0")/.."
+srun -p "$PARTITION" --job-name="$JOB_NAME" $GRES \
+    --ntasks="$GPUS" --ntasks-per-node="$TASKS_PER_NODE" \
+    --cpus-per-task="$CPUS_PER_TASK" --kill-on-bad-exit=1 $SRUN_ARGS \
+    "${PYTHON:-python}" -u tools/test.py "$CONFIG" "$CHECKPOINT" \
+    --launcher slurm "$@"
