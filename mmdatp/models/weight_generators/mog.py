@@ -1,16 +1,23 @@
 """Mixture-of-Gaussians weights generator (paper Eq. 1 and 2)."""
 import math
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 
-from .base import LOG_SQRT_2PI, BaseWeightGenerator, inverse_softplus
+from .base import (LOG_SQRT_2PI, BaseWeightGenerator, inverse_softplus,
+                   log_softplus)
+
+#: Cap of |t - mu| / sigma in :func:`mog_log_weights` (overflow guard)
+MAX_Z = 1e4
 
 
-def mog_log_weights(times: torch.Tensor, rho: torch.Tensor, mu: torch.Tensor,
-                    sigma: torch.Tensor) -> torch.Tensor:
+def mog_log_weights(times: torch.Tensor,
+                    rho: torch.Tensor,
+                    mu: torch.Tensor,
+                    sigma: torch.Tensor,
+                    log_rho: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Log of Eq. 1, ``w_i = sum_k rho_k N(t_i; mu_k, sigma_k^2)``.
 
     Args:
@@ -18,14 +25,25 @@ def mog_log_weights(times: torch.Tensor, rho: torch.Tensor, mu: torch.Tensor,
         rho (torch.Tensor): Positive mixture weights, shape (B, K).
         mu (torch.Tensor): Means, shape (B, K).
         sigma (torch.Tensor): Positive standard deviations, shape (B, K).
+        log_rho (torch.Tensor, optional): ``log(rho)`` computed more
+            accurately by the caller (e.g. from the raw parameter); by
+            default ``log(rho)``, with ``rho`` floored at the smallest
+            normal float so that a vanishing weight stays finite.
 
     Returns:
-        torch.Tensor: ``log w`` of shape (B, N).
+        torch.Tensor: ``log w`` of shape (B, N); finite for any finite
+        inputs: the standardised distance ``|t - mu| / sigma`` is capped at
+        ``MAX_Z`` (a component that far away weighs ``exp(-MAX_Z^2 / 2)``,
+        i.e. exactly 0 in float32 either way), so a collapsing ``sigma`` or
+        a runaway ``mu`` cannot overflow into inf/NaN.
     """
     t = times.unsqueeze(-1)  # B, N, 1
-    rho, mu, sigma = rho.unsqueeze(1), mu.unsqueeze(1), sigma.unsqueeze(1)
-    log_comp = (rho.log() - sigma.log() - LOG_SQRT_2PI -
-                (t - mu)**2 / (2 * sigma**2))  # B, N, K
+    if log_rho is None:
+        log_rho = rho.clamp_min(torch.finfo(rho.dtype).tiny).log()
+    log_rho = log_rho.unsqueeze(1)
+    mu, sigma = mu.unsqueeze(1), sigma.unsqueeze(1)
+    z = ((t - mu) / sigma).clamp(-MAX_Z, MAX_Z)  # B, N, K
+    log_comp = log_rho - sigma.log() - LOG_SQRT_2PI - 0.5 * z**2
     return torch.logsumexp(log_comp, dim=-1)
 
 
@@ -104,7 +122,9 @@ class MoGWeightGenerator(BaseWeightGenerator):
     def log_weights(self, theta: torch.Tensor,
                     times: torch.Tensor) -> torch.Tensor:
         p = self.decode(theta)
-        return mog_log_weights(times, p['rho'], p['mu'], p['sigma'])
+        raw_rho = theta.view(theta.shape[0], self.num_gaussians, 3)[..., 0]
+        return mog_log_weights(
+            times, p['rho'], p['mu'], p['sigma'], log_rho=log_softplus(raw_rho))
 
     def extra_repr(self) -> str:
         return (f'num_gaussians={self.num_gaussians}, '
