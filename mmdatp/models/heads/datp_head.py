@@ -8,8 +8,11 @@ from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
+from ..aux_nets import BaseAuxNet
+from ..build_utils import build_checked, resolve_type
 from ..pooling import weighted_l2_pool
-from ..weight_generators import MoGWeightGenerator, mog_log_weights
+from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
+                                 mog_log_weights)
 
 POOLINGS = ('datp', 'avg', 'random')
 SCORE_MODES = ('mixture', 'pooled')
@@ -134,13 +137,16 @@ class DATPHead(BaseHead):
         self.spatial_type = spatial_type
         self.init_std = init_std
 
-        self.weight_generator = MODELS.build(weight_generator)
+        self.weight_generator = build_checked(weight_generator,
+                                              BaseWeightGenerator,
+                                              'DATPHead.weight_generator')
         gen_n = getattr(self.weight_generator, 'num_segments', num_segments)
         if gen_n != num_segments:
             raise ValueError(
                 f'DATPHead: weight_generator has num_segments={gen_n} but '
                 f'the head has num_segments={num_segments}; they must match')
-        self.aux_net = MODELS.build(self._complete_aux_cfg(aux_net))
+        self.aux_net = build_checked(
+            self._complete_aux_cfg(aux_net), BaseAuxNet, 'DATPHead.aux_net')
 
         self.avg_pool = nn.AdaptiveAvgPool2d(1) if spatial_type else None
         self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
@@ -148,8 +154,9 @@ class DATPHead(BaseHead):
 
     def _complete_aux_cfg(self, aux_net: Dict) -> Dict:
         """Fill the aux net's sizes from the head; reject contradictions."""
+        input_type = resolve_type(aux_net, BaseAuxNet,
+                                  'DATPHead.aux_net').input_type
         cfg = dict(aux_net)
-        input_type = getattr(MODELS.get(cfg.get('type')), 'input_type', None)
         if input_type not in ('score', 'conv'):
             raise ValueError(
                 f'DATPHead: aux_net type {cfg.get("type")!r} is not a DATP '

@@ -210,7 +210,7 @@ def test_bad_arguments_raise_clear_errors():
         build_head(aux_net=dict(type='DATPConvAuxNet', in_channels=256))
     with pytest.raises(ValueError, match='pooling'):
         build_head(pooling='max')
-    with pytest.raises(ValueError, match='not a DATP auxiliary net'):
+    with pytest.raises(ValueError, match='is not a BaseAuxNet'):
         build_head(aux_net=dict(type='TSNHead'))
     head = build_head()
     with pytest.raises(ValueError, match='in_channels=16'):
