@@ -1,4 +1,9 @@
 """Data side of mmdatp: the DATP segment sampler and the synthetic dataset."""
-from .transforms import DATPSampleFrames
+from .feature_dataset import SegmentFeatureDataset
+from .transforms import (DATPSampleFrames, PackFeatureInputs,
+                         SampleFeatureSegments)
 
-__all__ = ['DATPSampleFrames']
+__all__ = [
+    'DATPSampleFrames', 'PackFeatureInputs', 'SampleFeatureSegments',
+    'SegmentFeatureDataset'
+]

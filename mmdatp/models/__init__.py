@@ -1,15 +1,17 @@
 """Models of mmdatp: DATP head, auxiliary ConvNets, weights generators."""
-from .aux_nets import BaseAuxNet, DATPConvAuxNet, DATPScoreAuxNet
+from .aux_nets import (BaseAuxNet, DATPConvAuxNet, DATPFeatureAuxNet,
+                       DATPScoreAuxNet)
 from .backbones import CrossModalityResNet
 from .heads import DATPHead
 from .pooling import WeightedL2Pool, weighted_l2_pool
+from .recognizers import FeatureRecognizer
 from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
                                 MoGWeightGenerator, mog_log_weights,
                                 mog_weights)
 
 __all__ = [
     'BaseAuxNet', 'CrossModalityResNet', 'DATPConvAuxNet', 'DATPScoreAuxNet',
-    'DATPHead',
+    'DATPFeatureAuxNet', 'DATPHead', 'FeatureRecognizer',
     'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
     'DiscreteWeightGenerator', 'MoGWeightGenerator', 'mog_log_weights',
     'mog_weights'
