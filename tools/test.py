@@ -13,6 +13,7 @@ import argparse
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
+from mmdatp.apis.checkpoint import DATP_NEW_PREFIXES, check_checkpoint
 from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
 from mmdatp.apis.dist import init_distributed
 from mmengine.runner import Runner
@@ -62,6 +63,15 @@ def main() -> None:
     # gloo instead of NCCL without a GPU (mmdatp.apis.dist)
     init_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    # mmengine loads non-strictly: refuse a checkpoint of another model
+    # (e.g. another num_classes) instead of testing random weights; the aux
+    # net may be absent when it is not used (a TSN checkpoint, --pooling avg)
+    head = cfg.model.get('cls_head', {})
+    check_checkpoint(
+        runner.model,
+        args.checkpoint,
+        allow_missing=DATP_NEW_PREFIXES
+        if head.get('pooling', 'datp') != 'datp' else ())
     metrics = runner.test()
     print('Test results: ' +
           ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()))

@@ -1,4 +1,4 @@
 """Runner hooks of mmdatp."""
-from .hooks import ReplicaCheckHook
+from .hooks import InitFromTSNHook, ReplicaCheckHook
 
-__all__ = ['ReplicaCheckHook']
+__all__ = ['InitFromTSNHook', 'ReplicaCheckHook']

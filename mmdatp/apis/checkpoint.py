@@ -1,0 +1,178 @@
+"""Check a checkpoint against a model, and initialise DATP from plain TSN.
+
+mmengine loads ``load_from`` non-strictly: a checkpoint trained for another
+number of classes, or for another head, loads with a warning in the log and
+the model silently keeps random weights where the shapes differ. For
+testing, :func:`check_checkpoint` turns that into an error; for
+fine-tuning, :func:`load_tsn_checkpoint` loads a plain TSN checkpoint into a
+DATP model and reports exactly which parameters were new.
+"""
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import is_model_wrapper
+from mmengine.runner.checkpoint import _load_checkpoint
+
+#: What a DATP model has and a plain TSN checkpoint has not
+DATP_NEW_PREFIXES = ('cls_head.aux_net.', 'cls_head.weight_generator.')
+CLASSIFIER_PREFIX = 'cls_head.fc_cls.'
+
+
+def read_state_dict(filename: str) -> Dict[str, torch.Tensor]:
+    """The ``state_dict`` of an mmengine/MMAction2 checkpoint (or of a bare
+    state dict), without DDP's ``module.`` prefix.
+
+    Args:
+        filename (str): Local path or URL mmengine can read.
+
+    Returns:
+        dict[str, torch.Tensor]: Parameter and buffer tensors by name.
+    """
+    ckpt = _load_checkpoint(filename, map_location='cpu')
+    if not isinstance(ckpt, dict):
+        raise ValueError(f'{filename}: expected a checkpoint dict, got '
+                         f'{type(ckpt).__name__}')
+    state = ckpt.get('state_dict', ckpt)
+    return {
+        (k[len('module.'):] if k.startswith('module.') else k): v
+        for k, v in state.items() if isinstance(v, torch.Tensor)
+    }
+
+
+def _model_state(model: nn.Module) -> Dict[str, torch.Tensor]:
+    if is_model_wrapper(model):
+        model = model.module
+    return model.state_dict()
+
+
+def _starts(key: str, prefixes: Iterable[str]) -> bool:
+    return any(key.startswith(p) for p in prefixes)
+
+
+def compare_state_dicts(
+        model_state: Dict[str, torch.Tensor],
+        ckpt_state: Dict[str, torch.Tensor]) -> Dict[str, List]:
+    """Sort the keys of a model and a checkpoint.
+
+    Returns:
+        dict: ``loadable`` (same name and shape), ``missing`` (model only),
+        ``unexpected`` (checkpoint only) and ``mismatched`` (same name,
+        other shape: ``(key, checkpoint shape, model shape)`` tuples); all
+        sorted.
+    """
+    loadable, mismatched = [], []
+    for key in sorted(set(model_state) & set(ckpt_state)):
+        a, b = tuple(ckpt_state[key].shape), tuple(model_state[key].shape)
+        if a == b:
+            loadable.append(key)
+        else:
+            mismatched.append((key, a, b))
+    return dict(
+        loadable=loadable,
+        missing=sorted(set(model_state) - set(ckpt_state)),
+        unexpected=sorted(set(ckpt_state) - set(model_state)),
+        mismatched=mismatched)
+
+
+def _mismatch_message(filename: str,
+                      mismatched: Sequence[Tuple]) -> str:
+    lines = [
+        f'  {k}: checkpoint {list(a)}, model {list(b)}'
+        for k, a, b in mismatched
+    ]
+    msg = f'{filename} does not fit the model; shapes differ:\n' + \
+        '\n'.join(lines)
+    fc = [m for m in mismatched if m[0] == CLASSIFIER_PREFIX + 'weight']
+    if fc:
+        msg += (f'\nThe checkpoint classifies {fc[0][1][0]} classes and the '
+                f'model {fc[0][2][0]} (cls_head.num_classes). Test with the '
+                'config the checkpoint was trained with; to fine-tune on '
+                'another label set, drop the classifier '
+                f"(drop_prefixes=('{CLASSIFIER_PREFIX}',)).")
+    return msg
+
+
+def check_checkpoint(model: nn.Module,
+                     filename: str,
+                     allow_missing: Sequence[str] = ()) -> Dict[str, List]:
+    """Raise unless ``filename`` fits ``model`` exactly.
+
+    Args:
+        model (nn.Module): The (possibly DDP-wrapped) model.
+        filename (str): The checkpoint.
+        allow_missing (Sequence[str]): Prefixes of model keys the checkpoint
+            may lack (e.g. the aux net of a DATP head tested with average
+            pooling on a plain TSN checkpoint). Defaults to ().
+
+    Returns:
+        dict: What :func:`compare_state_dicts` found.
+
+    Raises:
+        ValueError: On a shape mismatch (with the class counts when the
+            classifier differs), on keys the model lacks, or on model keys
+            missing from the checkpoint outside ``allow_missing``.
+    """
+    found = compare_state_dicts(_model_state(model), read_state_dict(filename))
+    if found['mismatched']:
+        raise ValueError(_mismatch_message(filename, found['mismatched']))
+    missing = [k for k in found['missing'] if not _starts(k, allow_missing)]
+    if missing or found['unexpected']:
+        raise ValueError(
+            f'{filename} does not fit the model (wrong config?): '
+            f'{len(missing)} model keys missing from it (first: '
+            f'{missing[:5]}), {len(found["unexpected"])} checkpoint keys the '
+            f'model lacks (first: {found["unexpected"][:5]})')
+    return found
+
+
+def load_tsn_checkpoint(
+        model: nn.Module,
+        filename: str,
+        new_prefixes: Sequence[str] = DATP_NEW_PREFIXES,
+        drop_prefixes: Sequence[str] = ()) -> Dict[str, List[str]]:
+    """Initialise a DATP model from a plain TSN checkpoint.
+
+    The backbone and ``cls_head.fc_cls`` load; the parameters under
+    ``new_prefixes`` (the aux net) keep their fresh initialisation. Keys
+    under ``drop_prefixes`` are not loaded (e.g. ``'cls_head.fc_cls.'`` to
+    fine-tune a Kinetics-400 TSN on HMDB51's 51 classes).
+
+    Args:
+        model (nn.Module): The DATP recognizer (possibly DDP-wrapped).
+        filename (str): An MMAction2 TSN checkpoint (``state_dict`` with
+            ``backbone.*`` and ``cls_head.fc_cls.*``).
+        new_prefixes (Sequence[str]): Model keys allowed to be absent from
+            the checkpoint. Defaults to :data:`DATP_NEW_PREFIXES`.
+        drop_prefixes (Sequence[str]): Keys not to load. Defaults to ().
+
+    Returns:
+        dict[str, list[str]]: ``loaded`` (keys copied from the checkpoint),
+        ``new`` (model keys that kept their initialisation) and ``dropped``
+        (checkpoint keys skipped because of ``drop_prefixes``).
+
+    Raises:
+        ValueError: If a shape differs (e.g. another number of classes
+            without dropping the classifier), if the model has keys outside
+            ``new_prefixes``/``drop_prefixes`` that the checkpoint lacks, or
+            the checkpoint has keys the model lacks (not a TSN of this
+            backbone).
+    """
+    ckpt = read_state_dict(filename)
+    dropped = sorted(k for k in ckpt if _starts(k, drop_prefixes))
+    ckpt = {k: v for k, v in ckpt.items() if k not in dropped}
+    target = model.module if is_model_wrapper(model) else model
+    found = compare_state_dicts(target.state_dict(), ckpt)
+    if found['mismatched']:
+        raise ValueError(_mismatch_message(filename, found['mismatched']))
+    allowed = tuple(new_prefixes) + tuple(drop_prefixes)
+    missing = [k for k in found['missing'] if not _starts(k, allowed)]
+    if missing or found['unexpected']:
+        raise ValueError(
+            f'{filename} is not a TSN checkpoint of this model: model keys '
+            f'missing from it outside {list(allowed)}: {missing[:8]}; '
+            f'checkpoint keys the model lacks: {found["unexpected"][:8]}')
+    target.load_state_dict({k: ckpt[k] for k in found['loadable']},
+                           strict=False)
+    return dict(
+        loaded=found['loadable'], new=found['missing'], dropped=dropped)
