@@ -47,7 +47,7 @@ def _loader(split, pipeline, shuffle, batch_size=8):
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=shuffle),
         dataset=dict(
-            type='VideoDataset',
+            type='CheckedVideoDataset',  # names bad files (see README)
             ann_file=f'{data_root}/{split}_list.txt',
             data_prefix=dict(video=data_root),
             pipeline=pipeline,

@@ -1,9 +1,11 @@
 """Data side of mmdatp: the DATP segment sampler and the synthetic dataset."""
+from .checked_datasets import CheckedRawframeDataset, CheckedVideoDataset
 from .feature_dataset import SegmentFeatureDataset
 from .transforms import (DATPSampleFrames, PackFeatureInputs,
                          SampleFeatureSegments)
 
 __all__ = [
+    'CheckedRawframeDataset', 'CheckedVideoDataset',
     'DATPSampleFrames', 'PackFeatureInputs', 'SampleFeatureSegments',
     'SegmentFeatureDataset'
 ]

@@ -1,6 +1,8 @@
 # HMDB51 split 1, RGB frames decoded from the videos, N segments of 1 frame.
 # Lay out the data with MMAction2's tools/data/hmdb51 scripts.
-dataset_type = 'VideoDataset'
+# VideoDataset that names a malformed list line or a missing/corrupt video;
+# add on_bad_video='skip' to a loader's dataset to skip them with a warning
+dataset_type = 'CheckedVideoDataset'
 data_root = 'data/hmdb51/videos'
 split = 1
 ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_videos.txt'

@@ -1,0 +1,151 @@
+"""VideoDataset / RawframeDataset that name the bad file, or skip it.
+
+MMAction2's datasets fail on a bad annotation list or video with errors that
+do not say which one (``ValueError: not enough values to unpack``, decord's
+``DECORDError`` deep inside a dataloader worker). These subclasses:
+
+- check every annotation line when the list is read and raise a
+  ``ValueError`` naming the list file, the line number and the expected
+  format;
+- check that every listed video file / frame directory exists, and either
+  raise a ``FileNotFoundError`` naming them (``on_bad_video='raise'``) or
+  drop them with a warning (``'skip'``);
+- wrap loading a sample: a corrupt or unreadable video raises a
+  ``RuntimeError`` naming the file and the list, or in training with
+  ``'skip'`` is logged as a warning and replaced by another sample (mmengine
+  refetches a random index when a sample is ``None``). In test mode a
+  sample that cannot be loaded is always an error, since skipping it would
+  silently change the metric.
+"""
+import os.path as osp
+from typing import Dict, List, Optional
+
+from mmaction.datasets import RawframeDataset, VideoDataset
+from mmaction.registry import DATASETS
+from mmengine.fileio import list_from_file
+from mmengine.logging import print_log
+
+ON_BAD_VIDEO = ('raise', 'skip')
+
+
+class _CheckedMixin:
+    """What both checked datasets share; see the module docstring."""
+
+    #: the list's format, for error messages
+    line_format = ''
+    #: the sample key that holds the video's path
+    path_key = ''
+
+    def _init_checks(self, on_bad_video: str) -> None:
+        if on_bad_video not in ON_BAD_VIDEO:
+            raise ValueError(f'{type(self).__name__}: on_bad_video must be '
+                             f'one of {ON_BAD_VIDEO}, got {on_bad_video!r}')
+        self.on_bad_video = on_bad_video
+        self.skipped: List[str] = []
+
+    def _check_lines(self, min_fields: int, int_fields: range) -> None:
+        """Validate every line of the annotation list before parsing."""
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'{type(self).__name__}: annotation list {self.ann_file!r} '
+                'does not exist')
+        delimiter = getattr(self, 'delimiter', ' ')
+        for n, line in enumerate(list_from_file(self.ann_file), 1):
+            fields = line.split() if delimiter in (' ', None) else \
+                line.strip().split(delimiter)
+            bad = len(fields) < min_fields
+            if not bad and not self.multi_class:
+                bad = len(fields) > min_fields + 1
+            for i in int_fields:
+                if not bad and i < len(fields):
+                    bad = not fields[i].lstrip('-').isdigit()
+            if bad:
+                raise ValueError(
+                    f'{self.ann_file}, line {n}: expected '
+                    f'"{self.line_format}", got {line!r}')
+
+    def filter_data(self) -> List[Dict]:
+        """Drop (or reject) entries whose video does not exist."""
+        data_list = super().filter_data()
+        missing = [(i, info[self.path_key]) for i, info in enumerate(data_list)
+                   if not osp.exists(info[self.path_key])]
+        if not missing:
+            return data_list
+        shown = ', '.join(f'line {i + 1}: {p}' for i, p in missing[:5])
+        if self.on_bad_video == 'raise':
+            raise FileNotFoundError(
+                f'{self.ann_file}: {len(missing)} of {len(data_list)} listed '
+                f'videos do not exist ({shown}{", ..." * (len(missing) > 5)})'
+                "; fix the list or set on_bad_video='skip'")
+        print_log(
+            f'{self.ann_file}: skipping {len(missing)} missing videos '
+            f'({shown}{", ..." * (len(missing) > 5)})',
+            logger='current',
+            level=30)
+        self.skipped += [p for _, p in missing]
+        gone = {i for i, _ in missing}
+        return [info for i, info in enumerate(data_list) if i not in gone]
+
+    def prepare_data(self, idx: int) -> Optional[Dict]:
+        """The pipeline's output; on failure an error naming the video, or
+        None (skip) in training with ``on_bad_video='skip'``."""
+        try:
+            return super().prepare_data(idx)
+        except Exception as e:  # noqa: BLE001  any decoder/transform error
+            path = self.get_data_info(idx).get(self.path_key, '?')
+            if self.on_bad_video == 'raise' or self.test_mode:
+                raise RuntimeError(
+                    f'cannot load video {path} (entry {idx + 1} of '
+                    f'{self.ann_file}): {type(e).__name__}: {e}') from e
+            print_log(
+                f'skipping unreadable video {path} (entry {idx + 1} of '
+                f'{self.ann_file}): {type(e).__name__}: {e}',
+                logger='current',
+                level=30)
+            self.skipped.append(path)
+            return None
+
+
+@DATASETS.register_module()
+class CheckedVideoDataset(_CheckedMixin, VideoDataset):
+    """``VideoDataset`` with line checks and bad-video handling.
+
+    Args:
+        on_bad_video (str): ``'raise'`` (default) or ``'skip'``; see the
+            module docstring.
+        **kwargs: The arguments of :class:`mmaction.datasets.VideoDataset`.
+    """
+
+    line_format = '<video path> <label>'
+    path_key = 'filename'
+
+    def __init__(self, *args, on_bad_video: str = 'raise', **kwargs) -> None:
+        self._init_checks(on_bad_video)
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self) -> List[Dict]:
+        self._check_lines(1, range(1, 1 << 16))
+        return super().load_data_list()
+
+
+@DATASETS.register_module()
+class CheckedRawframeDataset(_CheckedMixin, RawframeDataset):
+    """``RawframeDataset`` with line checks and bad-video handling.
+
+    Args:
+        on_bad_video (str): ``'raise'`` (default) or ``'skip'``; see the
+            module docstring.
+        **kwargs: The arguments of :class:`mmaction.datasets.RawframeDataset`.
+    """
+
+    line_format = '<frame dir> <total frames> <label>'
+    path_key = 'frame_dir'
+
+    def __init__(self, *args, on_bad_video: str = 'raise', **kwargs) -> None:
+        self._init_checks(on_bad_video)
+        super().__init__(*args, **kwargs)
+
+    def load_data_list(self) -> List[Dict]:
+        first = 3 if self.with_offset else 2
+        self._check_lines(first, range(1, 1 << 16))
+        return super().load_data_list()
