@@ -1,12 +1,18 @@
 # HMDB51 split 1, TV-L1 optical flow as rawframes (x_/y_ jpgs), N segments
 # of 5 stacked flow frames = 10 input channels (paper Sec. 4.2).
+# Prepare with tools/data/build_rawframes.py (x_00001..x_{F-1}.jpg for a
+# video of F frames) and tools/data/build_file_list.py --format flow (README,
+# "Prepare HMDB51").
 _base_ = './hmdb51_rgb.py'
 
 dataset_type = 'RawframeDataset'
 data_root = 'data/hmdb51/rawframes'
 split = 1
-ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_rawframes.txt'
-ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_rawframes.txt'
+# The *_flow.txt lists record the number of flow pairs (F-1), not of RGB
+# frames: with RawframeDataset's start_index=1 every index DATPSampleFrames
+# draws, 1..F-1, names an existing x_/y_ pair.
+ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_flow.txt'
+ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_flow.txt'
 num_segments = 10
 clip_len = 5
 
@@ -44,7 +50,8 @@ test_pipeline = val_pipeline
 _flow = dict(
     type=dataset_type,
     data_prefix=dict(img=data_root),
-    filename_tmpl='{}_{:05d}.jpg',
+    filename_tmpl='{}_{:05d}.jpg',  # x_00001.jpg / y_00001.jpg
+    start_index=1,  # flow pairs are numbered from 1, like img_00001.jpg
     modality='Flow')
 train_dataloader = dict(
     dataset=dict(

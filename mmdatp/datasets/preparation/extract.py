@@ -25,14 +25,19 @@ process dies there). A directory without a marker (e.g. written by another
 tool) is not trusted and is replaced. Do not run two extractions into the
 same ``out_dir`` at the same time.
 
-Parallelism: one video per task over a process pool (spawn-safe: the task
-function and its arguments are top-level and picklable), ``cv2`` limited to
-one thread per worker. A video that cannot be read fails alone: its error
+Parallelism: one video per task over a process pool, ``cv2`` limited to
+one thread per worker. The workers do not fork the calling process, which
+may hold OpenCV's (or torch's) thread pools: a child forked from it can
+deadlock on their locks. They come from a ``forkserver`` (``spawn`` where
+there is none), which imports this module once and forks the workers from
+that clean, single-threaded process, so the task function and its
+arguments are top-level and picklable. A video that cannot be read fails alone: its error
 is recorded and the job continues. A worker that dies (killed, out of
 memory) breaks the pool; the videos still pending are reported as failed
 and the next run resumes them.
 """
 import json
+import multiprocessing
 import os
 import os.path as osp
 import shutil
@@ -40,7 +45,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmdatp.utils.fileio import atomic_open
@@ -476,12 +482,28 @@ def default_num_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def _pool_context(method: Optional[str]) -> BaseContext:
+    """The multiprocessing context of the worker pool (see module doc)."""
+    methods = multiprocessing.get_all_start_methods()
+    if method is None:
+        method = 'forkserver' if 'forkserver' in methods else 'spawn'
+    if method not in methods:
+        raise ValueError(f'mp_context must be one of {methods}, got '
+                         f'{method!r}')
+    ctx = multiprocessing.get_context(method)
+    if method == 'forkserver':
+        # imported once by the server, inherited by every worker it forks
+        ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
 def extract_videos(jobs: Sequence[VideoJob],
                    out_dir: str,
                    spec: ExtractSpec,
                    num_workers: Optional[int] = None,
                    verbose: bool = True,
-                   file=None) -> ExtractSummary:
+                   file=None,
+                   mp_context: Optional[str] = None) -> ExtractSummary:
     """Extract many videos in parallel; resumable, with a progress bar.
 
     Args:
@@ -493,6 +515,9 @@ def extract_videos(jobs: Sequence[VideoJob],
         verbose (bool): Show a progress bar (with ETA) and each failure as
             it happens. Defaults to True.
         file (IO, optional): Where to print. Defaults to ``sys.stdout``.
+        mp_context (str, optional): Start method of the workers; defaults
+            to 'forkserver' ('spawn' where there is none). 'fork' is only
+            safe from a process that has not run OpenCV or torch yet.
 
     Returns:
         ExtractSummary: What was extracted, skipped and failed.
@@ -541,7 +566,10 @@ def extract_videos(jobs: Sequence[VideoJob],
         for job, modalities in todo:
             record(_run_job(job, out_dir, spec, modalities))
     elif todo:
-        pool = ProcessPoolExecutor(num_workers, initializer=_init_worker)
+        pool = ProcessPoolExecutor(
+            num_workers,
+            mp_context=_pool_context(mp_context),
+            initializer=_init_worker)
         try:
             futures = {
                 pool.submit(_run_job, job, out_dir, spec, modalities): job
