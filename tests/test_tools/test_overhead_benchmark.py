@@ -1,0 +1,42 @@
+"""The overhead benchmark script runs and prints its table (smoke run)."""
+import os.path as osp
+import subprocess
+import sys
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPT = osp.join(REPO, 'tools', 'benchmark', 'overhead_benchmark.py')
+
+
+def test_quick_overhead_benchmark_prints_three_models_with_ratios():
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, '--quick', '--threads', '1'],
+        capture_output=True,
+        text=True,
+        timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert 'train batch 1 videos x 10 segments x 32x32' in out
+    rows = [line for line in out.splitlines() if line.startswith('| ')]
+    assert rows[0].startswith('| model | train iter (ms) | ratio')
+    body = [[c.strip() for c in r.strip('|').split('|')] for r in rows[1:]]
+    assert [r[0] for r in body] == [
+        'TSN-R34, average consensus', 'DATP conv features, K=2',
+        'DATP softmax scores, K=2'
+    ]
+    for r in body:
+        values = [float(c) for c in r[1:]]
+        assert len(values) == 6 and all(v > 0 for v in values)
+    # ratios are relative to TSN, which is 1 in every column
+    assert [float(c) for c in body[0][2::2]] == [1.0, 1.0, 1.0]
+    for name in ('DATP conv features, K=2', 'DATP softmax scores, K=2'):
+        assert f'{name} / TSN train-iteration ratio: ' in out
+
+
+def test_bad_arguments_are_rejected():
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, '--input-size', '100'],
+        capture_output=True,
+        text=True,
+        timeout=120)
+    assert proc.returncode == 2
+    assert '--input-size must be a multiple of 32' in proc.stderr

@@ -1,0 +1,283 @@
+"""Time overhead of DATP over TSN's average consensus (paper Sec. 4.4).
+
+Builds three TSN-ResNet34 recognizers from our configs, randomly initialised
+(no checkpoint download), and times them on random inputs:
+
+    tsn          configs/tsn_r34_hmdb51.py: TSNHead, average consensus
+    datp_conv    configs/datp_tsn_r34_hmdb51.py: DATP, conv-feature aux net,
+                 MoG K=2
+    datp_score   the same with the softmax-score aux net (DATPScoreAuxNet)
+
+and reports median times and ratios to ``tsn`` of
+
+    train iter   ``model.train_step`` (forward, backward, SGD step) on a
+                 batch of B videos x N segments
+    test video   ``model.test_step`` on one video: N segments, one view
+                 (``--paper-test``: 25 segments x 10 crops, TSN's protocol)
+    head         the head alone, forward + backward on the backbone feature
+                 tensor (B*N, 512, s, s): on a CPU the backbone dominates the
+                 whole-model times, this row shows the head's own cost
+
+Measurements are interleaved round-robin (tsn, datp_conv, datp_score, tsn,
+...) after warm-up, so drifts of the machine hit all models alike.
+
+The paper reports ~0.75 s/batch without DATP and ~0.83 s/batch with it
+(+10.7%, softmax-score input, K=1, 2 Titan Xp). It gives the input (224 x
+224, N=10) but not the batch size; on cuda the default batch is our configs'
+32 videos (tsn-pytorch's recipe), on cpu a small 2 videos x 10 segments x
+112 px.
+
+Usage:
+    python tools/benchmark/overhead_benchmark.py [--device cpu|cuda]
+        [--batch-size B] [--input-size S] [--repeats R] [--amp] [--compile]
+        [--paper-test] [--quick]
+"""
+import argparse
+import contextlib
+import os.path as osp
+import statistics
+import time
+from typing import Callable, Dict, List
+
+import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
+import torch
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmengine.config import Config
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.registry import init_default_scope
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TSN_CONFIG = osp.join(REPO, 'configs', 'tsn_r34_hmdb51.py')
+DATP_CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51.py')
+MODEL_NAMES = ('tsn', 'datp_conv', 'datp_score')
+LABELS = dict(
+    tsn='TSN-R34, average consensus',
+    datp_conv='DATP conv features, K=2',
+    datp_score='DATP softmax scores, K=2')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=None,
+        help='videos per training batch (default: 32 on cuda, 2 on cpu)')
+    parser.add_argument('--num-segments', type=int, default=10)
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        default=None,
+        help='square input side, a multiple of 32 (default: 224 on cuda, '
+        '112 on cpu)')
+    parser.add_argument('--num-classes', type=int, default=51)
+    parser.add_argument('--repeats', type=int, default=None,
+                        help='timed rounds per model (default 20 cuda, 5 cpu)')
+    parser.add_argument('--warmup', type=int, default=None,
+                        help='untimed rounds per model (default 5 cuda, 1 cpu)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='autocast: fp16 with a loss scaler on cuda, bf16 on cpu')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='torch.compile the forward of the backbone and of the head')
+    parser.add_argument(
+        '--paper-test',
+        action='store_true',
+        help='test on 25 segments x 10 crops per video instead of N x 1')
+    parser.add_argument(
+        '--threads', type=int, default=None, help='torch CPU threads')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='a smoke run: 1 video, 32 px, 1 repeat (numbers meaningless)')
+    args = parser.parse_args(argv)
+    gpu = args.device == 'cuda'
+    if args.quick:
+        defaults = dict(batch_size=1, input_size=32, repeats=1, warmup=0)
+    else:
+        defaults = dict(
+            batch_size=32 if gpu else 2,
+            input_size=224 if gpu else 112,
+            repeats=20 if gpu else 5,
+            warmup=5 if gpu else 1)
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.input_size % 32:
+        parser.error(f'--input-size must be a multiple of 32 (ResNet stride)'
+                     f', got {args.input_size}')
+    if args.batch_size < 1 or args.repeats < 1 or args.num_segments < 1:
+        parser.error('--batch-size, --repeats and --num-segments must be '
+                     '>= 1')
+    if gpu and not torch.cuda.is_available():
+        parser.error('--device cuda: no CUDA device is available')
+    return args
+
+
+def build_model(name: str, args) -> torch.nn.Module:
+    """One of MODEL_NAMES from our configs, random init, on the device."""
+    cfg = Config.fromfile(TSN_CONFIG if name == 'tsn' else DATP_CONFIG)
+    model_cfg = cfg.model
+    model_cfg.backbone.pretrained = None
+    head = model_cfg.cls_head
+    head.num_classes = args.num_classes
+    if name != 'tsn':
+        head.num_segments = args.num_segments
+        head.aux_net.spatial_size = args.input_size // 32
+    if name == 'datp_score':
+        head.aux_net = dict(type='DATPScoreAuxNet')
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    model.to(args.device)
+    if args.compile:
+        # like mmengine's compile option, but per module so that the head's
+        # loss/predict (called by name, not through forward) still use it
+        model.backbone.forward = torch.compile(model.backbone.forward)
+        model.cls_head.forward = torch.compile(model.cls_head.forward)
+    return model
+
+
+def make_batch(args, videos: int, frames: int, seed: int) -> Dict:
+    """Random uint8-range frames, labels and segment times."""
+    g = torch.Generator().manual_seed(seed)
+    size = args.input_size
+    inputs = [(torch.rand((frames, 3, size, size), generator=g) *
+               255).to(args.device) for _ in range(videos)]
+    n = args.num_segments
+    times = (torch.arange(n, dtype=torch.float32) + 0.5) / n
+    samples = []
+    for i in range(videos):
+        sample = ActionDataSample().set_gt_label(i % args.num_classes)
+        sample.set_field(times.numpy(), 'segment_times')
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def autocast(args):
+    if not args.amp:
+        return contextlib.nullcontext()
+    dtype = torch.float16 if args.device == 'cuda' else torch.bfloat16
+    return torch.autocast(args.device, dtype=dtype)
+
+
+def sync(args) -> None:
+    if args.device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def timed(fn: Callable, args) -> float:
+    sync(args)
+    start = time.perf_counter()
+    fn()
+    sync(args)
+    return time.perf_counter() - start
+
+
+def make_steps(name: str, args) -> Dict[str, Callable]:
+    """Closures running one train iteration, one test video, one head pass."""
+    model = build_model(name, args)
+    optim = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.9)
+    if args.amp and args.device == 'cuda':
+        wrapper = AmpOptimWrapper(optimizer=optim, dtype='float16')
+    else:
+        # AmpOptimWrapper needs cuda; on cpu autocast(bf16) needs no scaler
+        wrapper = OptimWrapper(optimizer=optim)
+    n = args.num_segments
+    train_batch = make_batch(args, args.batch_size, n, seed=0)
+    test_frames = 25 * 10 if args.paper_test else n
+    test_batch = make_batch(args, 1, test_frames, seed=1)
+    head = model.cls_head
+    s = args.input_size // 32
+    feats = torch.randn(
+        args.batch_size * n, 512, s, s, device=args.device,
+        requires_grad=True)
+    head_samples = train_batch['data_samples']
+
+    def train():
+        model.train()
+        with autocast(args):
+            model.train_step(train_batch, wrapper)
+
+    def test():
+        model.eval()
+        with torch.no_grad(), autocast(args):
+            model.test_step(test_batch)
+
+    def head_step():
+        head.train()
+        with autocast(args):
+            losses = head.loss(feats, head_samples, num_segs=n)
+        losses['loss_cls'].backward()
+        head.zero_grad(set_to_none=True)
+        feats.grad = None
+
+    return dict(train=train, test=test, head=head_step)
+
+
+def benchmark(args) -> Dict[str, Dict[str, List[float]]]:
+    steps = {name: make_steps(name, args) for name in MODEL_NAMES}
+    times = {name: {k: [] for k in ('train', 'test', 'head')}
+             for name in MODEL_NAMES}
+    for kind in ('train', 'test', 'head'):
+        for _ in range(args.warmup):
+            for name in MODEL_NAMES:
+                steps[name][kind]()
+        for _ in range(args.repeats):
+            for name in MODEL_NAMES:  # round-robin: A B C A B C ...
+                times[name][kind].append(timed(steps[name][kind], args))
+    return times
+
+
+def format_table(times: Dict, args) -> str:
+    med = {name: {k: statistics.median(v) for k, v in kinds.items()}
+           for name, kinds in times.items()}
+    test_desc = ('25 segments x 10 crops' if args.paper_test else
+                 f'{args.num_segments} segments x 1 view')
+    device = (torch.cuda.get_device_name() if args.device == 'cuda' else
+              f'cpu, {torch.get_num_threads()} threads')
+    lines = [
+        f'Overhead of DATP: {device}, train batch {args.batch_size} videos x '
+        f'{args.num_segments} segments x {args.input_size}x'
+        f'{args.input_size}, test {test_desc} per video, '
+        f'{args.num_classes} classes, amp={"on" if args.amp else "off"}, '
+        f'compile={"on" if args.compile else "off"}, median of '
+        f'{args.repeats} interleaved repeats after {args.warmup} warm-up',
+        '',
+        '| model | train iter (ms) | ratio | test video (ms) | ratio '
+        '| head fwd+bwd (ms) | ratio |',
+        '|---|---:|---:|---:|---:|---:|---:|',
+    ]
+    base = med['tsn']
+    for name in MODEL_NAMES:
+        row = [LABELS[name]]
+        for kind in ('train', 'test', 'head'):
+            row += [f'{1000 * med[name][kind]:.1f}',
+                    f'{med[name][kind] / base[kind]:.3f}']
+        lines.append('| ' + ' | '.join(row) + ' |')
+    lines.append('')
+    for name in MODEL_NAMES[1:]:
+        ratio = med[name]['train'] / base['train']
+        lines.append(f'{LABELS[name]} / TSN train-iteration ratio: '
+                     f'{ratio:.3f} ({100 * (ratio - 1):+.1f}%)')
+    lines.append('paper (K=1 softmax scores, 2 Titan Xp): 0.83 / 0.75 s '
+                 'per batch = 1.107 (+10.7%)')
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    init_default_scope('mmaction')
+    torch.manual_seed(0)
+    times = benchmark(args)
+    print(format_table(times, args))
+
+
+if __name__ == '__main__':
+    main()
