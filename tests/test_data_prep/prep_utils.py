@@ -103,3 +103,17 @@ def write_moving_texture(path: str,
         frame = big[y0:y0 + h, x0:x0 + w]
         writer.write(cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR))
     writer.release()
+
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_tool(relpath: str):
+    """Import a script of ``tools/`` as a module (to call its ``main``)."""
+    import importlib.util
+    path = osp.join(REPO, relpath)
+    name = 'tool_' + osp.splitext(relpath)[0].replace('/', '_')
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

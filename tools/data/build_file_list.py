@@ -104,9 +104,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     for num, split in sorted(splits.items()):
         print(f'split {num}: {len(split.train)} train / {len(split.val)} '
               f'val videos, {len(classes)} classes')
-    if result['missing']:
-        print(f"left out {len(result['missing'])} missing videos "
-              f"(first: {result['missing'][:5]})")
+    missing = result['missing']
+    if missing:
+        print(f'left out {len(missing)} videos missing under '
+              f'{args.src_dir}:')
+        for video, formats in missing.items():
+            print(f'  {video} (no {", ".join(formats)})')
     for path in result['written']:
         print(f'wrote {path}')
     return 0

@@ -23,6 +23,7 @@ Exit status: 0 if every video is done (extracted now or before), 1 if some
 failed (the others are kept; rerun to retry), 2 for bad arguments.
 """
 import argparse
+import multiprocessing
 import sys
 from typing import List, Optional
 
@@ -30,6 +31,8 @@ from mmdatp.datasets.preparation import (FLOW_BOUND, FLOW_TYPES, TASKS,
                                          ExtractSpec, default_num_workers,
                                          extract_videos, find_videos)
 from mmdatp.datasets.preparation.extract import VIDEO_EXTS
+
+_DEFAULT_START = 'fork' if sys.platform.startswith('linux') else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--jpeg-quality', type=int, default=95, help='(default: 95)')
     parser.add_argument(
+        '--start-method',
+        choices=multiprocessing.get_all_start_methods(),
+        default=_DEFAULT_START,
+        help='how worker processes start (default: %(default)s). On Linux '
+        'this fresh process forks them before it runs any OpenCV, which '
+        'is safe and saves re-importing mmdatp; the library default, '
+        'forkserver, is what to use from a process that already ran '
+        'OpenCV or torch')
+    parser.add_argument(
         '--quiet', action='store_true', help='no progress bar')
     return parser
 
@@ -128,7 +140,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.out_dir,
         spec,
         num_workers=args.num_workers,
-        verbose=not args.quiet)
+        verbose=not args.quiet,
+        mp_context=args.start_method)
     print(summary.format())
     print(f'rawframes in {args.out_dir}')
     return 0 if summary.ok else 1

@@ -166,27 +166,29 @@ def write_file_lists(dataset: str,
             False.
 
     Returns:
-        dict[str, list[str]]: ``{'written': [paths], 'missing': [videos]}``
-        (missing: unique videos left out).
+        dict: ``{'written': [paths], 'missing': {video: [formats]}}``, the
+        videos left out and the formats they lack.
     """
     if not osp.isdir(root):
         raise FileNotFoundError(f'data root {root!r} does not exist')
     index = _index_videos(root, level) if 'videos' in formats else None
     outputs: List[Tuple[str, List[str]]] = []
-    missing_all: Dict[str, None] = {}
+    missing_all: Dict[str, List[str]] = {}
     for fmt in formats:
         for num, split in sorted(splits.items()):
             for subset in ('train', 'val'):
                 lines, missing = make_list_lines(
                     getattr(split, subset), root, fmt, level, index)
                 for video in missing:
-                    missing_all[f'{video} ({fmt})'] = None
+                    fmts = missing_all.setdefault(video, [])
+                    if fmt not in fmts:
+                        fmts.append(fmt)
                 outputs.append(
                     (osp.join(out_dir,
                               list_file_name(dataset, subset, num,
                                              fmt)), lines))
     if missing_all and not skip_missing:
-        names = list(missing_all)
+        names = [f'{v} ({", ".join(f)})' for v, f in missing_all.items()]
         raise FileNotFoundError(
             f'{len(names)} videos of the splits are missing under {root} '
             f'(first: {names[:10]}); extract them, or pass skip_missing '
@@ -200,4 +202,4 @@ def write_file_lists(dataset: str,
     with atomic_open(class_file, 'w', encoding='utf-8') as f:
         f.write(''.join(f'{c}\n' for c in classes))
     written.append(class_file)
-    return {'written': written, 'missing': list(missing_all)}
+    return {'written': written, 'missing': missing_all}
