@@ -9,7 +9,12 @@ model = dict(
     # 10 input channels; conv1 gets the mean of the ImageNet RGB filters
     backbone=dict(type='CrossModalityResNet', in_channels=10),
     cls_head=dict(dropout_ratio=0.7),
-    data_preprocessor=dict(mean=[128, 128], std=[128, 128]))
+    # FormatShape('NCHW') stacks a Flow clip as 10 channels (x1, y1, ...,
+    # x5, y5), so mean/std need one entry per channel: 128 maps the
+    # quantised flow (0 px -> 127.5, +-20 px -> 0/255) to about [-1, 1].
+    # (Two entries, as before, fail on the real rawframes: tests/
+    # test_data_prep/test_flow_training.py.)
+    data_preprocessor=dict(mean=[128, 128] * 5, std=[128, 128] * 5))
 
 # tsn-pytorch's flow recipe: 340 epochs, lr steps at 190 and 300
 max_epochs = 340
