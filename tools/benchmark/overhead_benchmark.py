@@ -34,6 +34,8 @@ Usage:
 """
 import argparse
 import contextlib
+import logging
+import math
 import os.path as osp
 import statistics
 import time
@@ -44,6 +46,7 @@ import torch
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.optim import AmpOptimWrapper, OptimWrapper
 from mmengine.registry import init_default_scope
 
@@ -70,8 +73,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--input-size',
         type=int,
         default=None,
-        help='square input side, a multiple of 32 (default: 224 on cuda, '
-        '112 on cpu)')
+        help='square input side, >= 32 (default: 224 on cuda, 112 on cpu)')
     parser.add_argument('--num-classes', type=int, default=51)
     parser.add_argument('--repeats', type=int, default=None,
                         help='timed rounds per model (default 20 cuda, 5 cpu)')
@@ -108,15 +110,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    if args.input_size % 32:
-        parser.error(f'--input-size must be a multiple of 32 (ResNet stride)'
-                     f', got {args.input_size}')
+    if args.input_size < 32:
+        parser.error(f'--input-size must be >= 32 (ResNet stride), got '
+                     f'{args.input_size}')
     if args.batch_size < 1 or args.repeats < 1 or args.num_segments < 1:
         parser.error('--batch-size, --repeats and --num-segments must be '
                      '>= 1')
     if gpu and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device is available')
     return args
+
+
+def feature_size(input_size: int) -> int:
+    """Side of ResNet's last feature map: five stride-2 stages round up."""
+    return math.ceil(input_size / 32)
 
 
 def build_model(name: str, args) -> torch.nn.Module:
@@ -128,12 +135,23 @@ def build_model(name: str, args) -> torch.nn.Module:
     head.num_classes = args.num_classes
     if name != 'tsn':
         head.num_segments = args.num_segments
-        head.aux_net.spatial_size = args.input_size // 32
+        head.aux_net.spatial_size = feature_size(args.input_size)
     if name == 'datp_score':
         head.aux_net = dict(type='DATPScoreAuxNet')
     model = MODELS.build(model_cfg)
     model.init_weights()
     model.to(args.device)
+    if args.amp and args.device == 'cpu':
+        # mmaction's BaseHead.loss_by_feat calls .numpy() on the scores,
+        # which has no bfloat16: hand fp32 scores to it (TSNHead's fc
+        # output is bf16 under autocast; DATPHead's is fp32 already)
+        forward = model.cls_head.forward
+
+        def fp32_forward(*a, **kw):
+            out = forward(*a, **kw)
+            return out.float() if isinstance(out, torch.Tensor) else out
+
+        model.cls_head.forward = fp32_forward
     if args.compile:
         # like mmengine's compile option, but per module so that the head's
         # loss/predict (called by name, not through forward) still use it
@@ -192,7 +210,7 @@ def make_steps(name: str, args) -> Dict[str, Callable]:
     test_frames = 25 * 10 if args.paper_test else n
     test_batch = make_batch(args, 1, test_frames, seed=1)
     head = model.cls_head
-    s = args.input_size // 32
+    s = feature_size(args.input_size)
     feats = torch.randn(
         args.batch_size * n, 512, s, s, device=args.device,
         requires_grad=True)
@@ -274,6 +292,8 @@ def main(argv=None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     init_default_scope('mmaction')
+    # keep the table readable: no per-parameter init messages
+    MMLogger.get_current_instance().setLevel(logging.WARNING)
     torch.manual_seed(0)
     times = benchmark(args)
     print(format_table(times, args))
