@@ -25,7 +25,9 @@ def test_config_loads_and_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'mmaction'
     assert 'mmdatp' in cfg.custom_imports['imports']
-    assert cfg.model.backbone.depth == 34
+    features = cfg.model.type == 'FeatureRecognizer'
+    if not features:  # video models are TSN-ResNet34
+        assert cfg.model.backbone.depth == 34
     model = MODELS.build(cfg.model)
     head = cfg.model.cls_head
     # the P3 baseline is plain TSN, every other config uses DATP
@@ -36,11 +38,13 @@ def test_config_loads_and_builds(path):
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         pipeline = cfg[loader].dataset.pipeline
         steps = [TRANSFORMS.build(step) for step in pipeline]
-        samplers = [s for s in steps if type(s).__name__ == 'DATPSampleFrames']
+        # SampleFeatureSegments subclasses DATPSampleFrames
+        samplers = [s for s in steps if type(s).__name__ in (
+            'DATPSampleFrames', 'SampleFeatureSegments')]
         assert len(samplers) == 1
         assert samplers[0].num_segments == head.get('num_segments', 10)
         assert samplers[0].test_mode == (loader != 'train_dataloader')
-        pack = pipeline[-1]
+        pack = steps[-1]  # PackActionInputs or PackFeatureInputs
         assert 'segment_times' in pack.algorithm_keys
 
 
