@@ -18,6 +18,12 @@ $(STAMP): requirements/runtime.txt requirements/tests.txt setup.cfg pyproject.to
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q "pip<26.2" wheel "setuptools<81"
 	$(BIN)/python -m pip install -q -r requirements/tests.txt
+	# opencv-python (from mmcv-lite/mmengine) and opencv-contrib-python both
+	# install cv2/, so the one pip happened to write last wins; reinstall the
+	# pinned contrib build last so cv2.optflow (TV-L1 flow) is always there
+	$(BIN)/python -m pip install -q --no-deps --force-reinstall \
+		"$$(grep '^opencv-contrib-python==' requirements/runtime.txt)"
+	$(BIN)/python -c "import cv2; cv2.optflow.DualTVL1OpticalFlow_create()"
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -214,15 +214,17 @@ def test_kinetics400_video_lists(tmp_path):
         'abseiling,-3B32lodo2M,59,69,train,0\n')
     (ann / 'kinetics_val.csv').write_text(
         header + 'air drumming,0wR5jVB-WPk,417,427,val,0\n')
-    link_clip('test.mp4', str(root / 'videos' / 'air_drumming' /
+    # MMAction2's layout: videos_train/ and videos_val/
+    link_clip('test.mp4', str(root / 'videos_train' / 'air_drumming' /
                               '--nQbRBEz2s_000104_000114.mp4'))
-    link_clip('demo.mp4', str(root / 'videos' / 'abseiling' /
+    link_clip('demo.mp4', str(root / 'videos_train' / 'abseiling' /
                               '-3B32lodo2M_000059_000069.mp4'))
-    link_clip('test.avi', str(root / 'videos' / 'air_drumming' /
+    link_clip('test.avi', str(root / 'videos_val' / 'air_drumming' /
                               '0wR5jVB-WPk_000417_000427.mkv'))
     build_file_list.main([
         '--dataset', 'kinetics400', '--src-dir',
-        str(root / 'videos'), '--ann-dir',
+        str(root / 'videos_train'), '--val-src-dir',
+        str(root / 'videos_val'), '--ann-dir',
         str(ann), '--out-dir',
         str(root), '--format', 'videos'
     ])

@@ -12,13 +12,6 @@ from mmdatp.datasets.preparation import (FLOW_BOUND, ExtractSpec,
 from prep_utils import write_moving_texture
 
 
-def test_opencv_contrib_tvl1_is_available():
-    # the Makefile makes opencv-contrib-python own cv2 (see its comment)
-    assert hasattr(cv2, 'optflow'), cv2.__file__
-    assert callable(cv2.optflow.DualTVL1OpticalFlow_create)
-    assert cv2.optflow.DualTVL1OpticalFlow_create() is not None
-
-
 def test_quantisation_closed_form():
     values = np.array([0.0, -20.0, 20.0, -35.0, 1e6, 10.0, -10.0, 0.1],
                       dtype=np.float32)

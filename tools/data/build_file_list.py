@@ -12,7 +12,8 @@ Reads the official splits and writes, per split, a training and a testing
     python tools/data/build_file_list.py --dataset ucf101 \
         --src-dir data/ucf101/rawframes --format rawframes flow
     python tools/data/build_file_list.py --dataset kinetics400 \
-        --src-dir data/kinetics400/videos --format videos
+        --src-dir data/kinetics400/videos_train \
+        --val-src-dir data/kinetics400/videos_val --format videos
 
 Annotations are read from ``--ann-dir`` (default
 ``data/<dataset>/annotations``) and lists are written to ``--out-dir``
@@ -41,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help='videos directory (--format videos) or rawframes directory '
         '(--format rawframes/flow)')
+    parser.add_argument(
+        '--val-src-dir',
+        default=None,
+        help='where the testing videos/rawframes are, if not in --src-dir '
+        '(e.g. Kinetics videos_val)')
     parser.add_argument(
         '--format',
         nargs='+',
@@ -98,7 +104,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             out_dir,
             formats=args.format,
             level=args.level,
-            skip_missing=args.skip_missing)
+            skip_missing=args.skip_missing,
+            val_root=args.val_src_dir)
     except (ValueError, FileNotFoundError) as e:
         parser.error(str(e))
     for num, split in sorted(splits.items()):

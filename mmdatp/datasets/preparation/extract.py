@@ -176,6 +176,7 @@ class VideoResult:
     counts: Dict[str, int] = field(default_factory=dict)
     error: Optional[str] = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -192,6 +193,9 @@ class ExtractSummary:
         rgb_frames (int): RGB frames written by this run.
         flow_pairs (int): Flow pairs (x and y image) written by this run.
         seconds (float): Wall time of the extraction.
+        cpu_seconds (float): CPU time the videos took, summed over the
+            workers; ``cpu_seconds / seconds`` is the number of cores the
+            run actually got.
         num_workers (int): Worker processes used (0: in process).
     """
     processed: List[str] = field(default_factory=list)
@@ -201,6 +205,7 @@ class ExtractSummary:
     rgb_frames: int = 0
     flow_pairs: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     num_workers: int = 0
 
     @property
@@ -461,7 +466,7 @@ def _init_worker() -> None:
 def _run_job(job: VideoJob, out_dir: str, spec: ExtractSpec,
              modalities: Tuple[str, ...]) -> VideoResult:
     """Extract one video; errors are returned, not raised."""
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = VideoResult(rel=job.rel, src=job.src)
     try:
         marker = extract_video(job.src, osp.join(out_dir, job.rel), spec,
@@ -472,6 +477,7 @@ def _run_job(job: VideoJob, out_dir: str, spec: ExtractSpec,
         if job.src not in result.error:
             result.error += f' (video {job.src})'
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu_start
     return result
 
 
@@ -550,6 +556,7 @@ def extract_videos(jobs: Sequence[VideoJob],
         bar = ProgressBar(len(todo), file=file)
 
     def record(res: VideoResult) -> None:
+        summary.cpu_seconds += res.cpu_seconds
         if res.error is None:
             summary.processed.append(res.rel)
             summary.rgb_frames += res.counts.get('rgb', 0)

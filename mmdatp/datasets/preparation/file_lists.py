@@ -149,7 +149,8 @@ def write_file_lists(dataset: str,
                      out_dir: str,
                      formats: Sequence[str] = ('rawframes', 'flow'),
                      level: int = 2,
-                     skip_missing: bool = False) -> Dict[str, List[str]]:
+                     skip_missing: bool = False,
+                     val_root: Optional[str] = None) -> Dict[str, list]:
     """Write the train/val lists of every split and format.
 
     Args:
@@ -164,21 +165,29 @@ def write_file_lists(dataset: str,
         skip_missing (bool): Leave out videos that are not under ``root``
             (e.g. failed extractions) instead of raising. Defaults to
             False.
+        val_root (str, optional): Where the testing videos are, when not
+            under ``root`` (Kinetics' ``videos_val``). Defaults to None.
 
     Returns:
         dict: ``{'written': [paths], 'missing': {video: [formats]}}``, the
         videos left out and the formats they lack.
     """
-    if not osp.isdir(root):
-        raise FileNotFoundError(f'data root {root!r} does not exist')
-    index = _index_videos(root, level) if 'videos' in formats else None
+    roots = {'train': root, 'val': val_root or root}
+    for path in set(roots.values()):
+        if not osp.isdir(path):
+            raise FileNotFoundError(f'data root {path!r} does not exist')
+    indexes = {
+        subset: _index_videos(path, level) if 'videos' in formats else None
+        for subset, path in roots.items()
+    }
     outputs: List[Tuple[str, List[str]]] = []
     missing_all: Dict[str, List[str]] = {}
     for fmt in formats:
         for num, split in sorted(splits.items()):
             for subset in ('train', 'val'):
                 lines, missing = make_list_lines(
-                    getattr(split, subset), root, fmt, level, index)
+                    getattr(split, subset), roots[subset], fmt, level,
+                    indexes[subset])
                 for video in missing:
                     fmts = missing_all.setdefault(video, [])
                     if fmt not in fmts:
@@ -190,7 +199,8 @@ def write_file_lists(dataset: str,
     if missing_all and not skip_missing:
         names = [f'{v} ({", ".join(f)})' for v, f in missing_all.items()]
         raise FileNotFoundError(
-            f'{len(names)} videos of the splits are missing under {root} '
+            f'{len(names)} videos of the splits are missing under '
+            f'{" or ".join(sorted(set(roots.values())))} '
             f'(first: {names[:10]}); extract them, or pass skip_missing '
             '(--skip-missing) to write the lists without them')
     written = []
