@@ -99,3 +99,28 @@ def test_extracted_flow_jpegs_of_a_moving_video(tmp_path, flow_type):
             2.0, abs=0.25)
         assert dequantize_flow(y[8:-8, 8:-8]).mean() == pytest.approx(
             0.0, abs=0.25)
+
+
+def test_tvl1_without_contrib_binary_is_a_clear_error(monkeypatch):
+    """opencv-python over contrib leaves cv2.optflow as stubs only."""
+    import types
+    monkeypatch.setattr(cv2, 'optflow', types.ModuleType('cv2.optflow'))
+    with pytest.raises(ImportError, match=r'DualTVL1OpticalFlow_create\); '
+                       r'cv2 .* lacks them.*farneback'):
+        build_flow_fn('tvl1')
+    build_flow_fn('farneback')  # still fine
+
+
+def test_extraction_without_tvl1_fails_before_any_video(monkeypatch,
+                                                         tmp_path):
+    import types
+    write_moving_texture(str(tmp_path / 'moving.avi'), num_frames=3)
+    monkeypatch.setattr(cv2, 'optflow', types.ModuleType('cv2.optflow'))
+    with pytest.raises(ImportError, match='farneback'):
+        extract_videos(
+            find_videos(str(tmp_path), level=1),
+            str(tmp_path / 'out'),
+            ExtractSpec(task='both', flow_type='tvl1'),
+            num_workers=0,
+            verbose=False)
+    assert not (tmp_path / 'out').exists()

@@ -135,13 +135,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not jobs:
         parser.error(f'no video with extension {args.ext} under '
                      f'{args.src_dir} (level {args.level})')
-    summary = extract_videos(
-        jobs,
-        args.out_dir,
-        spec,
-        num_workers=args.num_workers,
-        verbose=not args.quiet,
-        mp_context=args.start_method)
+    try:
+        summary = extract_videos(
+            jobs,
+            args.out_dir,
+            spec,
+            num_workers=args.num_workers,
+            verbose=not args.quiet,
+            mp_context=args.start_method)
+    except ImportError as e:  # TV-L1 without OpenCV contrib
+        parser.error(str(e))
     print(summary.format())
     print(f'rawframes in {args.out_dir}')
     return 0 if summary.ok else 1

@@ -31,10 +31,10 @@ may hold OpenCV's (or torch's) thread pools: a child forked from it can
 deadlock on their locks. They come from a ``forkserver`` (``spawn`` where
 there is none), which imports this module once and forks the workers from
 that clean, single-threaded process, so the task function and its
-arguments are top-level and picklable. A video that cannot be read fails alone: its error
-is recorded and the job continues. A worker that dies (killed, out of
-memory) breaks the pool; the videos still pending are reported as failed
-and the next run resumes them.
+arguments are top-level and picklable. A video that cannot be read fails
+alone: its error is recorded and the job continues. A worker that dies
+(killed, out of memory) breaks the pool; the videos still pending are
+reported as failed and the next run resumes them.
 """
 import json
 import multiprocessing
@@ -535,6 +535,8 @@ def extract_videos(jobs: Sequence[VideoJob],
         raise ValueError(f'num_workers must be an integer >= 0, got '
                          f'{num_workers!r}')
     file = file or sys.stdout
+    if 'flow' in spec.modalities:
+        build_flow_fn(spec.flow_type)  # fail now, not once per video
     summary = ExtractSummary(num_workers=num_workers)
     todo = []
     for job in jobs:

@@ -93,13 +93,16 @@ def build_flow_fn(flow_type: str = 'tvl1') -> FlowFn:
     """
     import cv2
     if flow_type == 'tvl1':
-        if not hasattr(cv2, 'optflow'):
+        # cv2/optflow/ can exist as type stubs only, when opencv-python
+        # overwrote contrib's binary: look for the function itself
+        if not hasattr(getattr(cv2, 'optflow', None),
+                       'DualTVL1OpticalFlow_create'):
             raise ImportError(
                 "flow_type 'tvl1' needs OpenCV's contrib modules "
-                f'(cv2.optflow); cv2 {cv2.__version__} at {cv2.__file__} '
-                'lacks them. Install opencv-contrib-python (see '
-                'requirements/runtime.txt and the Makefile) or use '
-                "flow_type 'farneback'.")
+                '(cv2.optflow.DualTVL1OpticalFlow_create); cv2 '
+                f'{cv2.__version__} at {cv2.__file__} lacks them. '
+                'Reinstall opencv-contrib-python last (make setup does: '
+                'see the Makefile) or use flow_type \'farneback\'.')
         tvl1 = cv2.optflow.DualTVL1OpticalFlow_create()
 
         def tvl1_flow(prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
