@@ -93,6 +93,7 @@ def test_extract_both_in_parallel_and_rerun_does_nothing(hmdb51):
         assert flow.shape == (64, 85)  # one grey channel
         marker = read_marker(video_dir)
         assert marker['rgb']['count'] == 6 and marker['flow']['count'] == 5
+        assert os.stat(osp.join(video_dir, MARKER)).st_mode & 0o777 == 0o644
         assert marker['flow']['settings']['flow_type'] == 'farneback'
     # nothing hidden left behind
     for cls in HMDB51:

@@ -442,6 +442,8 @@ def extract_video(src: str,
                 marker[m] = previous[m]
         with atomic_open(osp.join(tmp, MARKER), 'w') as f:
             json.dump(marker, f, indent=1)
+        # mkstemp made it private; a shared dataset needs it readable
+        os.chmod(osp.join(tmp, MARKER), 0o644)
         if osp.lexists(video_dir):
             if osp.lexists(old):
                 shutil.rmtree(old)
