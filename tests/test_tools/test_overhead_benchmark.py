@@ -1,5 +1,6 @@
 """The overhead benchmark script runs and prints its table (smoke run)."""
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -30,6 +31,18 @@ def test_quick_overhead_benchmark_prints_three_models_with_ratios():
     assert [float(c) for c in body[0][2::2]] == [1.0, 1.0, 1.0]
     for name in ('DATP conv features, K=2', 'DATP softmax scores, K=2'):
         assert f'{name} / TSN train-iteration ratio: ' in out
+
+    # FLOP counts: the aux net adds work, but little next to the backbone
+    assert '1 video x 10 segments x 32x32 (device-independent)' in out
+    flops = dict(
+        re.findall(r'^  (\S.*?)\s+([\d.]+) GFLOP', out, flags=re.M))
+    assert set(flops) == {
+        'TSN-R34, average consensus', 'DATP conv features, K=2',
+        'DATP softmax scores, K=2'
+    }
+    tsn = float(flops['TSN-R34, average consensus'])
+    for name in ('DATP conv features, K=2', 'DATP softmax scores, K=2'):
+        assert tsn < float(flops[name]) < 1.1 * tsn
 
 
 def test_bad_arguments_are_rejected():

@@ -94,19 +94,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument(
+        '--flops-size',
+        type=int,
+        default=None,
+        help='also count FLOPs per training iteration at this input size '
+        '(default 224, the paper\'s; 0 skips; --quick: 32)')
+    parser.add_argument(
         '--quick',
         action='store_true',
         help='a smoke run: 1 video, 32 px, 1 repeat (numbers meaningless)')
     args = parser.parse_args(argv)
     gpu = args.device == 'cuda'
     if args.quick:
-        defaults = dict(batch_size=1, input_size=32, repeats=1, warmup=0)
+        defaults = dict(
+            batch_size=1, input_size=32, repeats=1, warmup=0, flops_size=32)
     else:
         defaults = dict(
             batch_size=32 if gpu else 2,
             input_size=224 if gpu else 112,
             repeats=20 if gpu else 5,
-            warmup=5 if gpu else 1)
+            warmup=5 if gpu else 1,
+            flops_size=224)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -251,6 +259,38 @@ def benchmark(args) -> Dict[str, Dict[str, List[float]]]:
     return times
 
 
+def count_flops(args) -> Dict[str, int]:
+    """FLOPs of one training iteration (forward + backward) per video at
+    ``--flops-size`` px and N segments, counted by torch's FlopCounterMode
+    (convolutions and matmuls): a machine-independent measure of the head's
+    overhead, since FLOPs do not depend on the device."""
+    from torch.utils.flop_counter import FlopCounterMode
+    fargs = argparse.Namespace(**vars(args))
+    fargs.input_size, fargs.batch_size = args.flops_size, 1
+    fargs.amp = fargs.compile = False
+    flops = {}
+    for name in MODEL_NAMES:
+        train = make_steps(name, fargs)['train']
+        with FlopCounterMode(display=False) as counter:
+            train()
+        flops[name] = counter.get_total_flops()
+    return flops
+
+
+def format_flops(flops: Dict[str, int], args) -> str:
+    base = flops['tsn']
+    lines = [
+        f'FLOPs per training iteration (forward + backward), 1 video x '
+        f'{args.num_segments} segments x {args.flops_size}x{args.flops_size}'
+        ' (device-independent):', ''
+    ]
+    for name in MODEL_NAMES:
+        lines.append(f'  {LABELS[name]:<28} {flops[name] / 1e9:9.3f} GFLOP  '
+                     f'{flops[name] / base:.4f} '
+                     f'({100 * (flops[name] / base - 1):+.2f}%)')
+    return '\n'.join(lines)
+
+
 def format_table(times: Dict, args) -> str:
     med = {name: {k: statistics.median(v) for k, v in kinds.items()}
            for name, kinds in times.items()}
@@ -295,6 +335,8 @@ def main(argv=None) -> None:
     # keep the table readable: no per-parameter init messages
     MMLogger.get_current_instance().setLevel(logging.WARNING)
     torch.manual_seed(0)
+    if args.flops_size:
+        print(format_flops(count_flops(args), args) + '\n', flush=True)
     times = benchmark(args)
     print(format_table(times, args))
 
