@@ -5,7 +5,9 @@
 # "Prepare HMDB51").
 _base_ = './hmdb51_rgb.py'
 
-dataset_type = 'RawframeDataset'
+# RawframeDataset that names a malformed list line or a missing frame dir
+# (on_bad_video='skip' to skip them with a warning)
+dataset_type = 'CheckedRawframeDataset'
 data_root = 'data/hmdb51/rawframes'
 split = 1
 # The *_flow.txt lists record the number of flow pairs (F-1), not of RGB
