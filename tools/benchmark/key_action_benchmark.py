@@ -31,8 +31,11 @@ import argparse
 import json
 import os
 import os.path as osp
+import pickle
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import (set_pooling, setup_test_cfg, setup_train_cfg,
@@ -77,6 +80,7 @@ MODELS_TO_TRAIN = {
 # is the same TSN trained as long again with its own head.
 FINETUNED = {
     'tsn_more': 'tsn',
+    'ft_avg_prob': 'avg_prob',
     'ft_conv_k2': 'datp_conv_k2',
     'ft_conv_k1': 'datp_conv_k1',
     'ft_score_k2': 'datp_score_k2',
@@ -94,6 +98,8 @@ ROWS = [
     ('TSN-trained, its own consensus (mean logits, N=10)', 'tsn', None, None),
     ('P3: TSN trained as long again, average pooling', 'tsn_more', 'avg', 25),
     ('TSN trained as long again, its own consensus', 'tsn_more', None, None),
+    ('mean-probability fine-tuned (uniform weights), average pooling',
+     'ft_avg_prob', 'avg', 25),
     ('P2: DATP-fine-tuned, average pooling', 'ft_conv_k2', 'avg', 25),
     ('P1: DATP-fine-tuned, random 2 Gaussians', 'ft_conv_k2', 'random',
      None),
@@ -103,7 +109,8 @@ ROWS = [
     ('DATP fine-tuned, conv features, discrete', 'ft_conv_discrete', 'datp',
      None),
     # everything trained from scratch for --epochs (--models to select)
-    ('mean-probability-trained from scratch, average pooling', 'avg_prob', 'avg', 25),
+    ('mean-probability-trained from scratch, average pooling', 'avg_prob',
+     'avg', 25),
     ('P2: DATP-trained from scratch, average pooling', 'datp_conv_k2', 'avg', 25),
     ('P1: DATP-trained from scratch, random 2 Gaussians',
      'datp_conv_k2', 'random', None),
@@ -243,15 +250,79 @@ def train(args,
     return ckpt
 
 
+def localisation(dump: str, data_root: str) -> Dict[str, float]:
+    """Where the DATP weights of a dumped test run look.
+
+    Returns the attention ``w / sum(w)`` that falls on segments inside the
+    key window, its ratio to the window's uniform share (1 = no better than
+    average pooling), and for Gaussians the correlation over videos of the
+    attention-weighted mean ``sum_k rho_k mu_k / sum_k rho_k`` with the key
+    window's centre, and the mean sigma (in normalised time).
+    """
+    with open(osp.join(data_root, 'meta.json')) as f:
+        meta = json.load(f)
+    videos = meta['splits']['test']['videos']
+    last = meta['spec']['num_frames'] - 1
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    if len(preds) != len(videos):
+        raise ValueError(f'{dump}: {len(preds)} predictions for '
+                         f'{len(videos)} test videos')
+    mass, share, mus, centres, sigmas = [], [], [], [], []
+    for pred, video in zip(preds, videos):  # the test list's order
+        if int(pred['gt_label']) != video['label']:
+            raise ValueError(f'{dump}: predictions are not in the order of '
+                             'the test list')
+        t = np.asarray(pred['datp_times']).reshape(-1)
+        att = np.asarray(pred['datp_attention']).reshape(-1)
+        lo, hi = video['key_start'] / last, (video['key_end'] - 1) / last
+        inside = (t >= lo) & (t <= hi)
+        mass.append(att[inside].sum())
+        share.append(inside.mean())
+        if 'datp_mu' in pred:
+            rho = np.asarray(pred['datp_rho']).reshape(-1)
+            mus.append(float((rho * np.asarray(pred['datp_mu']).reshape(-1)
+                              ).sum() / rho.sum()))
+            centres.append((lo + hi) / 2)
+            sigmas.append(float(np.asarray(pred['datp_sigma']).mean()))
+    out = dict(
+        key_attention=float(np.mean(mass)),
+        key_ratio=float(np.mean(mass) / np.mean(share)))
+    if mus:
+        corr = np.corrcoef(mus, centres)[0, 1] if np.std(mus) > 0 else 0.0
+        out.update(mu_corr=float(corr), sigma=float(np.mean(sigmas)))
+    return out
+
+
 def evaluate(args, name, ckpt, pooling, num_segments, data_root,
-             num_classes) -> float:
+             num_classes) -> Tuple[float, Optional[Dict[str, float]]]:
+    """Top-1 of one row and, for DATP pooling, :func:`localisation`."""
     cfg = apply_model(
         base_cfg(args, data_root, num_classes, epochs_of(args, name)), name,
         args.init_variance)
-    setup_test_cfg(cfg, ckpt, work_dir=osp.join(args.out, name))
+    work_dir = osp.join(args.out, name)
+    dump = osp.join(work_dir, 'test_datp.pkl') if pooling == 'datp' else None
+    setup_test_cfg(cfg, ckpt, work_dir=work_dir, dump=dump)
     if pooling is not None:  # None: the head as trained
         set_pooling(cfg, pooling, num_segments, random_seed=args.seed)
-    return float(Runner.from_cfg(cfg).test()['acc/top1'])
+    top1 = float(Runner.from_cfg(cfg).test()['acc/top1'])
+    return top1, (localisation(dump, data_root) if dump else None)
+
+
+def format_localisation(located: Dict[str, Dict[str, float]]) -> str:
+    """Where the DATP rows look (see :func:`localisation`)."""
+    lines = [
+        'Where the weights look (test set; key-window attention / its '
+        'uniform share: 1 = average pooling):', '',
+        '| DATP row | attention on key window | x uniform | corr(mu, key '
+        'centre) | mean sigma |', '|---|---:|---:|---:|---:|'
+    ]
+    for label, loc in located.items():
+        corr = '-' if 'mu_corr' not in loc else f'{loc["mu_corr"]:.2f}'
+        sigma = '-' if 'sigma' not in loc else f'{loc["sigma"]:.2f}'
+        lines.append(f'| {label} | {loc["key_attention"]:.3f} | '
+                     f'{loc["key_ratio"]:.2f} | {corr} | {sigma} |')
+    return '\n'.join(lines)
 
 
 def format_table(rows: List, results: Dict, header: str) -> str:
@@ -283,12 +354,13 @@ def main() -> None:
 
     results_file = osp.join(args.out, 'results.json')
     settings = dict(vars(args), spec=spec.__dict__)
-    results = {}
+    results, located = {}, {}
     if osp.isfile(results_file):
         with open(results_file) as f:
             saved = json.load(f)
         if saved.get('settings') == settings:
             results = saved['top1']
+            located = saved.get('localisation', {})
     start = time.time()
     names = list(dict.fromkeys(args.models))
     if any(n in FINETUNED for n in names) and 'tsn' not in names:
@@ -302,11 +374,17 @@ def main() -> None:
     rows = [row for row in ROWS if row[1] in names]
     for label, name, pooling, num_segments in rows:
         if label not in results:
-            results[label] = evaluate(args, name, ckpts[name], pooling,
-                                      num_segments, data_root,
-                                      spec.num_classes)
+            results[label], loc = evaluate(args, name, ckpts[name], pooling,
+                                           num_segments, data_root,
+                                           spec.num_classes)
+            if loc is not None:
+                located[label] = loc
             with atomic_open(results_file, 'w') as f:
-                json.dump(dict(settings=settings, top1=results), f, indent=1)
+                json.dump(
+                    dict(settings=settings, top1=results,
+                         localisation=located),
+                    f,
+                    indent=1)
         print(f'  {label}: {100 * results[label]:.1f}%', flush=True)
 
     header = (f'Synthetic key-action benchmark: {spec.num_classes} classes, '
@@ -317,7 +395,8 @@ def main() -> None:
               f'models: {args.finetune_epochs} more from the TSN), seed '
               f'{args.seed} '
               f'({time.time() - start:.0f}s this run)')
-    table = format_table(rows, results, header)
+    table = format_table(rows, results, header) + '\n\n' + \
+        format_localisation(located)
     with atomic_open(osp.join(args.out, 'table.md'), 'w') as f:
         f.write(table + '\n')
     print('\n' + table)
