@@ -153,6 +153,12 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help='initial sigma^2 of the Gaussians (default: the paper\'s 0.2)')
     parser.add_argument(
+        '--max-sigma',
+        type=float,
+        default=None,
+        help='upper bound of the Gaussians\' sigma (default: none, the '
+        'paper\'s unbounded scale)')
+    parser.add_argument(
         '--models',
         nargs='+',
         choices=list(MODELS_TO_TRAIN),
@@ -198,7 +204,8 @@ def base_cfg(args,
 
 def apply_model(cfg: Config,
                 name: str,
-                init_variance: Optional[float] = None) -> Config:
+                init_variance: Optional[float] = None,
+                max_sigma: Optional[float] = None) -> Config:
     """Change the head of ``cfg`` into the trained model ``name``."""
     head = cfg.model.cls_head
     for key, value in MODELS_TO_TRAIN[name].items():
@@ -209,9 +216,11 @@ def apply_model(cfg: Config,
             head[key] = ConfigDict(value) if isinstance(value,
                                                         dict) else value
     gen = cfg.model.cls_head.get('weight_generator')
-    if init_variance is not None and gen is not None and \
-            gen.type == 'MoGWeightGenerator':
-        gen.init_variance = init_variance
+    if gen is not None and gen.type == 'MoGWeightGenerator':
+        if init_variance is not None:
+            gen.init_variance = init_variance
+        if max_sigma is not None:
+            gen.max_sigma = max_sigma
     if cfg.model.cls_head.get('pooling', 'datp') == 'avg' or \
             cfg.model.cls_head.type != 'DATPHead':
         # no aux net to train
@@ -235,7 +244,7 @@ def train(args,
         return ckpt
     cfg = apply_model(
         base_cfg(args, data_root, num_classes, epochs), name,
-        args.init_variance)
+        args.init_variance, args.max_sigma)
     if name in FINETUNED:
         if name == 'tsn_more':  # same architecture: load everything
             cfg.load_from = tsn_ckpt
@@ -299,7 +308,7 @@ def evaluate(args, name, ckpt, pooling, num_segments, data_root,
     """Top-1 of one row and, for DATP pooling, :func:`localisation`."""
     cfg = apply_model(
         base_cfg(args, data_root, num_classes, epochs_of(args, name)), name,
-        args.init_variance)
+        args.init_variance, args.max_sigma)
     work_dir = osp.join(args.out, name)
     dump = osp.join(work_dir, 'test_datp.pkl') if pooling == 'datp' else None
     setup_test_cfg(cfg, ckpt, work_dir=work_dir, dump=dump)

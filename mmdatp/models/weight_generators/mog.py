@@ -70,6 +70,12 @@ class MoGWeightGenerator(BaseWeightGenerator):
         init_variance (float): Initial ``sigma_k^2``. Defaults to 0.2.
         min_sigma (float): Lower bound of ``sigma``; keeps the density finite.
             Defaults to 1e-3.
+        max_sigma (float, optional): Upper bound of ``sigma`` (not in the
+            paper). None (default) keeps the paper's unbounded scale. If
+            set, ``sigma = min_sigma + (max_sigma - min_sigma) *
+            sigmoid(raw_sigma)``: a Gaussian cannot flatten into uniform
+            weights, which the mixtures do when fine-tuned on the synthetic
+            key-action benchmark (sigma ran off to 20-110; see README).
         init_cfg (dict, optional): mmengine init config. Defaults to None.
     """
 
@@ -77,6 +83,7 @@ class MoGWeightGenerator(BaseWeightGenerator):
                  num_gaussians: int = 2,
                  init_variance: float = 0.2,
                  min_sigma: float = 1e-3,
+                 max_sigma: Optional[float] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(num_gaussians, int) or num_gaussians < 1:
@@ -89,9 +96,16 @@ class MoGWeightGenerator(BaseWeightGenerator):
             raise ValueError('MoGWeightGenerator: min_sigma must be in '
                              '[0, sqrt(init_variance)), got '
                              f'{min_sigma!r}')
+        if max_sigma is not None and not max_sigma > math.sqrt(
+                init_variance):
+            raise ValueError('MoGWeightGenerator: max_sigma must be None or '
+                             '> sqrt(init_variance) = '
+                             f'{math.sqrt(init_variance):.4g}, got '
+                             f'{max_sigma!r}')
         self.num_gaussians = num_gaussians
         self.init_variance = init_variance
         self.min_sigma = min_sigma
+        self.max_sigma = max_sigma
 
     @property
     def num_params(self) -> int:
@@ -102,10 +116,13 @@ class MoGWeightGenerator(BaseWeightGenerator):
         rho = torch.full((k, ), 1.0 / k)
         mu = torch.arange(1, k + 1, dtype=torch.float32) / (k + 1)
         sigma = torch.full((k, ), math.sqrt(self.init_variance))
-        raw = torch.stack([
-            inverse_softplus(rho), mu,
-            inverse_softplus(sigma - self.min_sigma)
-        ], dim=1)  # K, 3
+        if self.max_sigma is None:
+            raw_sigma = inverse_softplus(sigma - self.min_sigma)
+        else:  # the logit of sigma's position in (min_sigma, max_sigma)
+            raw_sigma = torch.logit((sigma - self.min_sigma) /
+                                    (self.max_sigma - self.min_sigma))
+        raw = torch.stack([inverse_softplus(rho), mu, raw_sigma],
+                          dim=1)  # K, 3
         return raw.flatten()
 
     def decode(self, theta: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -114,10 +131,12 @@ class MoGWeightGenerator(BaseWeightGenerator):
                              f'expects theta of shape (B, {self.num_params})'
                              f', got {tuple(theta.shape)}')
         raw = theta.view(theta.shape[0], self.num_gaussians, 3)
-        return dict(
-            rho=F.softplus(raw[..., 0]),
-            mu=raw[..., 1],
-            sigma=F.softplus(raw[..., 2]) + self.min_sigma)
+        if self.max_sigma is None:
+            sigma = F.softplus(raw[..., 2]) + self.min_sigma
+        else:
+            sigma = self.min_sigma + (self.max_sigma - self.min_sigma) * \
+                torch.sigmoid(raw[..., 2])
+        return dict(rho=F.softplus(raw[..., 0]), mu=raw[..., 1], sigma=sigma)
 
     def log_weights(self, theta: torch.Tensor,
                     times: torch.Tensor) -> torch.Tensor:
@@ -128,4 +147,5 @@ class MoGWeightGenerator(BaseWeightGenerator):
 
     def extra_repr(self) -> str:
         return (f'num_gaussians={self.num_gaussians}, '
-                f'init_variance={self.init_variance}')
+                f'init_variance={self.init_variance}, '
+                f'max_sigma={self.max_sigma}')

@@ -98,3 +98,22 @@ def test_runaway_mean_contributes_nothing():
     one = mog_log_weights(times, torch.ones(1, 1), torch.tensor([[0.5]]),
                           sigma[:, :1])
     assert torch.allclose(both, one)
+
+
+def test_max_sigma_bounds_the_scale_and_keeps_the_init():
+    gen = MODELS.build(
+        dict(type='MoGWeightGenerator', num_gaussians=2, max_sigma=0.5))
+    init = gen.decode(gen.init_params().unsqueeze(0))
+    assert torch.allclose(init['sigma'], torch.full((1, 2), 0.2**0.5))
+    assert torch.allclose(init['mu'], torch.tensor([[1 / 3, 2 / 3]]))
+    theta = gen.init_params().repeat(3, 1)
+    theta.view(3, 2, 3)[:, :, SIGMA] = torch.tensor([-1e4, 0.0, 1e4
+                                                      ]).unsqueeze(1)
+    sigma = gen.decode(theta)['sigma']
+    assert torch.allclose(sigma[0], torch.full((2, ), gen.min_sigma))
+    assert torch.allclose(sigma[1],
+                          torch.full((2, ), (gen.min_sigma + 0.5) / 2))
+    assert torch.allclose(sigma[2], torch.full((2, ), 0.5))
+    with pytest.raises(ValueError, match='max_sigma'):
+        MODELS.build(
+            dict(type='MoGWeightGenerator', max_sigma=0.3))  # < sqrt(0.2)
