@@ -21,9 +21,10 @@ import os.path as osp
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 import numpy as np
 from mmdatp.apis import key_segments, top_k_classes
+from mmdatp.apis.cli import load_config
 from mmdatp.evaluation import load_class_names
 from mmdatp.visualization import plot_temporal_weights, predict_video
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 
 def parse_args() -> argparse.Namespace:
@@ -56,9 +57,7 @@ def _fmt_time(seconds) -> str:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     pred = predict_video(cfg, args.checkpoint, args.video, device=args.device)
 
     num_classes = pred['class_scores'].shape[0]

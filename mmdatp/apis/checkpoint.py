@@ -40,10 +40,8 @@ def read_state_dict(filename: str) -> Dict[str, torch.Tensor]:
     }
 
 
-def _model_state(model: nn.Module) -> Dict[str, torch.Tensor]:
-    if is_model_wrapper(model):
-        model = model.module
-    return model.state_dict()
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if is_model_wrapper(model) else model
 
 
 def _starts(key: str, prefixes: Iterable[str]) -> bool:
@@ -93,6 +91,25 @@ def _mismatch_message(filename: str,
     return msg
 
 
+def _require_fit(model_state: Dict[str, torch.Tensor],
+                 ckpt_state: Dict[str, torch.Tensor], filename: str,
+                 allow_missing: Sequence[str], problem: str) -> Dict[str, List]:
+    """:func:`compare_state_dicts`, raising unless the shapes agree, the
+    checkpoint has no key the model lacks and the model lacks only keys
+    under ``allow_missing``; ``problem`` says what a misfit means."""
+    found = compare_state_dicts(model_state, ckpt_state)
+    if found['mismatched']:
+        raise ValueError(_mismatch_message(filename, found['mismatched']))
+    missing = [k for k in found['missing'] if not _starts(k, allow_missing)]
+    if missing or found['unexpected']:
+        raise ValueError(
+            f'{filename} {problem}: {len(missing)} model keys missing from it'
+            f' outside {list(allow_missing)} (first: {missing[:8]}), '
+            f'{len(found["unexpected"])} checkpoint keys the model lacks '
+            f'(first: {found["unexpected"][:8]})')
+    return found
+
+
 def check_checkpoint(model: nn.Module,
                      filename: str,
                      allow_missing: Sequence[str] = ()) -> Dict[str, List]:
@@ -113,17 +130,9 @@ def check_checkpoint(model: nn.Module,
             classifier differs), on keys the model lacks, or on model keys
             missing from the checkpoint outside ``allow_missing``.
     """
-    found = compare_state_dicts(_model_state(model), read_state_dict(filename))
-    if found['mismatched']:
-        raise ValueError(_mismatch_message(filename, found['mismatched']))
-    missing = [k for k in found['missing'] if not _starts(k, allow_missing)]
-    if missing or found['unexpected']:
-        raise ValueError(
-            f'{filename} does not fit the model (wrong config?): '
-            f'{len(missing)} model keys missing from it (first: '
-            f'{missing[:5]}), {len(found["unexpected"])} checkpoint keys the '
-            f'model lacks (first: {found["unexpected"][:5]})')
-    return found
+    return _require_fit(
+        _unwrap(model).state_dict(), read_state_dict(filename), filename,
+        allow_missing, 'does not fit the model (wrong config?)')
 
 
 def load_tsn_checkpoint(
@@ -161,17 +170,10 @@ def load_tsn_checkpoint(
     ckpt = read_state_dict(filename)
     dropped = sorted(k for k in ckpt if _starts(k, drop_prefixes))
     ckpt = {k: v for k, v in ckpt.items() if k not in dropped}
-    target = model.module if is_model_wrapper(model) else model
-    found = compare_state_dicts(target.state_dict(), ckpt)
-    if found['mismatched']:
-        raise ValueError(_mismatch_message(filename, found['mismatched']))
-    allowed = tuple(new_prefixes) + tuple(drop_prefixes)
-    missing = [k for k in found['missing'] if not _starts(k, allowed)]
-    if missing or found['unexpected']:
-        raise ValueError(
-            f'{filename} is not a TSN checkpoint of this model: model keys '
-            f'missing from it outside {list(allowed)}: {missing[:8]}; '
-            f'checkpoint keys the model lacks: {found["unexpected"][:8]}')
+    target = _unwrap(model)
+    found = _require_fit(target.state_dict(), ckpt, filename,
+                         tuple(new_prefixes) + tuple(drop_prefixes),
+                         'is not a TSN checkpoint of this model')
     target.load_state_dict({k: ckpt[k] for k in found['loadable']},
                            strict=False)
     return dict(

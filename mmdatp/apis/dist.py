@@ -9,6 +9,7 @@ without CUDA it initialises the process group itself with the gloo backend
 (the Runner then skips its own ``init_dist``) and sets
 ``model_wrapper_cfg.device_ids = None`` so DDP wraps a CPU module.
 """
+import datetime
 import os
 import subprocess
 from typing import Optional
@@ -106,7 +107,6 @@ def init_distributed(cfg: Config, launcher: str) -> str:
     if launcher == 'slurm':
         _slurm_env(kwargs.pop('port', None))
     if 'timeout' in kwargs:
-        import datetime
         kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(

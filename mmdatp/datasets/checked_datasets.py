@@ -43,8 +43,10 @@ class _CheckedMixin:
         self.on_bad_video = on_bad_video
         self.skipped: List[str] = []
 
-    def _check_lines(self, min_fields: int, int_fields: range) -> None:
-        """Validate every line of the annotation list before parsing."""
+    def _check_lines(self, min_fields: int) -> None:
+        """Validate every line of the annotation list before parsing: at
+        least ``min_fields`` fields (one more, the label, at most unless
+        multi-class), all integers after the path."""
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(
                 f'{type(self).__name__}: annotation list {self.ann_file!r} '
@@ -53,12 +55,9 @@ class _CheckedMixin:
         for n, line in enumerate(list_from_file(self.ann_file), 1):
             fields = line.split() if delimiter in (' ', None) else \
                 line.strip().split(delimiter)
-            bad = len(fields) < min_fields
-            if not bad and not self.multi_class:
-                bad = len(fields) > min_fields + 1
-            for i in int_fields:
-                if not bad and i < len(fields):
-                    bad = not fields[i].lstrip('-').isdigit()
+            bad = len(fields) < min_fields or (
+                not self.multi_class and len(fields) > min_fields + 1) or \
+                not all(f.lstrip('-').isdigit() for f in fields[1:])
             if bad:
                 raise ValueError(
                     f'{self.ann_file}, line {n}: expected '
@@ -124,7 +123,7 @@ class CheckedVideoDataset(_CheckedMixin, VideoDataset):
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[Dict]:
-        self._check_lines(1, range(1, 1 << 16))
+        self._check_lines(1)
         return super().load_data_list()
 
 
@@ -147,5 +146,5 @@ class CheckedRawframeDataset(_CheckedMixin, RawframeDataset):
 
     def load_data_list(self) -> List[Dict]:
         first = 3 if self.with_offset else 2
-        self._check_lines(first, range(1, 1 << 16))
+        self._check_lines(first)
         return super().load_data_list()

@@ -16,9 +16,10 @@ import argparse
 import os.path as osp
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
+from mmdatp.apis.cli import load_config
 from mmdatp.evaluation import load_class_names
 from mmdatp.visualization import plot_temporal_weights, predict_video
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,9 +52,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     class_names = load_class_names(args.class_names) \
         if args.class_names else None
     out = args.out or osp.splitext(osp.basename(
