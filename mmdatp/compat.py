@@ -17,6 +17,12 @@ calls before anything from ``mmaction.models`` is imported.
    checkpoints carry ``HistoryBuffer`` objects and numpy arrays/scalars in
    their ``message_hub``. We allow-list exactly those types with
    ``torch.serialization.add_safe_globals``; ``weights_only`` stays on.
+5. ``mmaction.models`` imports its VindLU models whenever ``transformers>=4.28``
+   is installed, and they import names that transformers 5 removed
+   (``apply_chunking_to_forward`` from ``modeling_utils``, ...), so with
+   transformers 5 ``import mmaction.models`` fails. We then switch
+   mmaction's ``WITH_MULTIMODAL`` off, which registers its own placeholders:
+   building a VindLU model raises a clear ImportError, the rest imports.
 """
 import importlib.util
 import os.path as osp
@@ -154,6 +160,31 @@ def allow_mmengine_checkpoints() -> bool:
     return True
 
 
+def transformers_too_new() -> bool:
+    """Whether the installed transformers is 5 or newer (VindLU needs 4.x)."""
+    import importlib_metadata
+    try:
+        version = importlib_metadata.version('transformers')
+    except importlib_metadata.PackageNotFoundError:
+        return False
+    major = version.split('.')[0]
+    return major.isdigit() and int(major) >= 5
+
+
+def disable_incompatible_multimodal() -> bool:
+    """Stack fix 5: skip mmaction's VindLU import under transformers>=5.
+
+    Returns:
+        bool: True if ``WITH_MULTIMODAL`` was switched off.
+    """
+    if 'mmaction.models.multimodal' in sys.modules or \
+            not transformers_too_new():
+        return False
+    from mmaction.utils import dependency
+    dependency.WITH_MULTIMODAL = False
+    return True
+
+
 def apply_stack_fixes() -> None:
     """Apply all fixes once; safe to call repeatedly."""
     global _APPLIED
@@ -162,4 +193,5 @@ def apply_stack_fixes() -> None:
     check_dependencies()
     fix_missing_drn()
     allow_mmengine_checkpoints()
+    disable_incompatible_multimodal()
     _APPLIED = True

@@ -117,3 +117,56 @@ def test_apply_stack_fixes_is_idempotent():
     compat.apply_stack_fixes()
     assert 'mmaction.models.localizers.drn' in sys.modules or \
         not compat.drn_is_missing()
+
+
+# mmdatp.compat loaded without mmdatp/__init__.py, which applies every fix
+COMPAT_ALONE = (
+    'import importlib.util\n'
+    f'spec = importlib.util.spec_from_file_location("c", {compat.__file__!r})\n'
+    'c = importlib.util.module_from_spec(spec)\n'
+    'spec.loader.exec_module(c)\n')
+
+
+def _fake_transformers(root, version: str) -> str:
+    """A transformers of ``version`` that lacks what mmaction's VindLU
+    imports (as transformers 5 does); returns the folder to put on sys.path."""
+    pkg = root / 'transformers'
+    (pkg / 'models').mkdir(parents=True)
+    (pkg / '__init__.py').write_text(f'__version__ = {version!r}\n')
+    (pkg / 'modeling_utils.py').write_text('')
+    (pkg / 'models' / '__init__.py').write_text('')
+    info = root / f'transformers-{version}.dist-info'
+    info.mkdir()
+    (info / 'METADATA').write_text(
+        f'Metadata-Version: 2.1\nName: transformers\nVersion: {version}\n')
+    return str(root)
+
+
+def test_fix5_transformers_5_does_not_break_mmaction_models(tmp_path):
+    path = _fake_transformers(tmp_path, '5.0.0')
+    prefix = f'import sys; sys.path.insert(0, {path!r})\n'
+    broken = run_py(prefix + COMPAT_ALONE + 'c.fix_missing_drn()\n'  # fix 1
+                    'import mmaction.models')
+    assert broken.returncode != 0
+    assert 'transformers' in broken.stderr
+    fixed = run_py(
+        prefix + 'import mmdatp, mmaction.models\n'
+        'from mmaction.registry import MODELS\n'
+        'from mmdatp.compat import transformers_too_new\n'
+        'print(transformers_too_new())\n'
+        'MODELS.build(dict(type="DATPHead", num_classes=3, in_channels=8,\n'
+        '    num_segments=4, aux_net=dict(type="DATPScoreAuxNet")))\n'
+        'try:\n    MODELS.build(dict(type="VindLUVQA"))\n'
+        'except ImportError as e:\n    print("VindLU:", e)\n')
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.startswith('True')
+    # mmaction's own placeholder for the multimodal models
+    assert 'VindLU: ' in fixed.stdout and 'multi-modal' in fixed.stdout
+
+
+def test_fix5_leaves_transformers_4_alone(tmp_path):
+    path = _fake_transformers(tmp_path, '4.30.0')
+    out = run_py(f'import sys; sys.path.insert(0, {path!r})\n' +
+                 COMPAT_ALONE + 'print(c.transformers_too_new())')
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == 'False'

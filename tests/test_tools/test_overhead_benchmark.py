@@ -53,3 +53,25 @@ def test_bad_arguments_are_rejected():
         timeout=120)
     assert proc.returncode == 2
     assert '--input-size must be >= 32' in proc.stderr
+
+
+def test_host_topk_control_row_and_profile():
+    proc = subprocess.run([
+        sys.executable, SCRIPT, '--quick', '--threads', '1', '--flops-size',
+        '0', '--host-topk-control', '--profile'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    rows = [line for line in out.splitlines() if line.startswith('| ')]
+    assert [r.split('|')[1].strip() for r in rows[1:]] == [
+        'TSN-R34, average consensus', 'DATP conv features, K=2',
+        'DATP softmax scores, K=2', 'DATP conv, mmaction top-k'
+    ]
+    assert 'DATP conv, mmaction top-k / TSN train-iteration ratio: ' in out
+    assert 'GFLOP' not in out  # --flops-size 0
+    # one profiler table per model, listing aten ops
+    assert out.count('--- profile of one training iteration: ') == 4
+    assert 'aten::' in out

@@ -39,10 +39,12 @@ import math
 import os.path as osp
 import statistics
 import time
+import types
 from typing import Callable, Dict, List
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 import torch
+from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
@@ -54,10 +56,14 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TSN_CONFIG = osp.join(REPO, 'configs', 'tsn_r34_hmdb51.py')
 DATP_CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51.py')
 MODEL_NAMES = ('tsn', 'datp_conv', 'datp_score')
+#: --host-topk-control adds this row: DATP with mmaction's own
+#: BaseHead.loss_by_feat, whose numpy top-k accuracy syncs the GPU
+HOST_TOPK = 'datp_conv_host_topk'
 LABELS = dict(
     tsn='TSN-R34, average consensus',
     datp_conv='DATP conv features, K=2',
-    datp_score='DATP softmax scores, K=2')
+    datp_score='DATP softmax scores, K=2',
+    datp_conv_host_topk='DATP conv, mmaction top-k')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -100,6 +106,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='also count FLOPs per training iteration at this input size '
         '(default 224, the paper\'s; 0 skips; --quick: 32)')
     parser.add_argument(
+        '--host-topk-control',
+        action='store_true',
+        help='add a row: DATP conv features with mmaction\'s '
+        'BaseHead.loss_by_feat (top-k accuracy on the host, a GPU sync '
+        'per iteration) instead of DATPHead\'s on-device one')
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='after timing, profile one training iteration per model with '
+        'torch.profiler and print its most expensive ops (where the '
+        'difference between the models goes)')
+    parser.add_argument(
         '--quick',
         action='store_true',
         help='a smoke run: 1 video, 32 px, 1 repeat (numbers meaningless)')
@@ -124,6 +142,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.batch_size < 1 or args.repeats < 1 or args.num_segments < 1:
         parser.error('--batch-size, --repeats and --num-segments must be '
                      '>= 1')
+    args.models = MODEL_NAMES + ((HOST_TOPK, ) if args.host_topk_control
+                                 else ())
     if gpu and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device is available')
     return args
@@ -135,7 +155,8 @@ def feature_size(input_size: int) -> int:
 
 
 def build_model(name: str, args) -> torch.nn.Module:
-    """One of MODEL_NAMES from our configs, random init, on the device."""
+    """One of ``args.models`` from our configs, random init, on the
+    device."""
     cfg = Config.fromfile(TSN_CONFIG if name == 'tsn' else DATP_CONFIG)
     model_cfg = cfg.model
     model_cfg.backbone.pretrained = None
@@ -148,6 +169,9 @@ def build_model(name: str, args) -> torch.nn.Module:
         head.aux_net = dict(type='DATPScoreAuxNet')
     model = MODELS.build(model_cfg)
     model.init_weights()
+    if name == HOST_TOPK:
+        model.cls_head.loss_by_feat = types.MethodType(
+            BaseHead.loss_by_feat, model.cls_head)
     model.to(args.device)
     if args.amp and args.device == 'cpu':
         # mmaction's BaseHead.loss_by_feat calls .numpy() on the scores,
@@ -245,17 +269,38 @@ def make_steps(name: str, args) -> Dict[str, Callable]:
     return dict(train=train, test=test, head=head_step)
 
 
+def profile_train(steps: Dict[str, Dict[str, Callable]], args) -> str:
+    """torch.profiler tables of one training iteration per model."""
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU]
+    sort = 'self_cpu_time_total'
+    if args.device == 'cuda':
+        activities.append(ProfilerActivity.CUDA)
+        sort = 'self_cuda_time_total'
+    out = []
+    for name in args.models:
+        steps[name]['train']()  # warm
+        sync(args)
+        with profile(activities=activities) as prof:
+            timed(steps[name]['train'], args)
+        out.append(f'--- profile of one training iteration: {LABELS[name]}')
+        out.append(prof.key_averages().table(sort_by=sort, row_limit=15))
+    return '\n'.join(out)
+
+
 def benchmark(args) -> Dict[str, Dict[str, List[float]]]:
-    steps = {name: make_steps(name, args) for name in MODEL_NAMES}
+    steps = {name: make_steps(name, args) for name in args.models}
     times = {name: {k: [] for k in ('train', 'test', 'head')}
-             for name in MODEL_NAMES}
+             for name in args.models}
     for kind in ('train', 'test', 'head'):
         for _ in range(args.warmup):
-            for name in MODEL_NAMES:
+            for name in args.models:
                 steps[name][kind]()
         for _ in range(args.repeats):
-            for name in MODEL_NAMES:  # round-robin: A B C A B C ...
+            for name in args.models:  # round-robin: A B C A B C ...
                 times[name][kind].append(timed(steps[name][kind], args))
+    if args.profile:
+        print(profile_train(steps, args), flush=True)
     return times
 
 
@@ -269,7 +314,7 @@ def count_flops(args) -> Dict[str, int]:
     fargs.input_size, fargs.batch_size = args.flops_size, 1
     fargs.amp = fargs.compile = False
     flops = {}
-    for name in MODEL_NAMES:
+    for name in args.models:
         train = make_steps(name, fargs)['train']
         with FlopCounterMode(display=False) as counter:
             train()
@@ -284,7 +329,7 @@ def format_flops(flops: Dict[str, int], args) -> str:
         f'{args.num_segments} segments x {args.flops_size}x{args.flops_size}'
         ' (device-independent):', ''
     ]
-    for name in MODEL_NAMES:
+    for name in args.models:
         lines.append(f'  {LABELS[name]:<28} {flops[name] / 1e9:9.3f} GFLOP  '
                      f'{flops[name] / base:.4f} '
                      f'({100 * (flops[name] / base - 1):+.2f}%)')
@@ -311,14 +356,14 @@ def format_table(times: Dict, args) -> str:
         '|---|---:|---:|---:|---:|---:|---:|',
     ]
     base = med['tsn']
-    for name in MODEL_NAMES:
+    for name in args.models:
         row = [LABELS[name]]
         for kind in ('train', 'test', 'head'):
             row += [f'{1000 * med[name][kind]:.1f}',
                     f'{med[name][kind] / base[kind]:.3f}']
         lines.append('| ' + ' | '.join(row) + ' |')
     lines.append('')
-    for name in MODEL_NAMES[1:]:
+    for name in args.models[1:]:
         ratio = med[name]['train'] / base['train']
         lines.append(f'{LABELS[name]} / TSN train-iteration ratio: '
                      f'{ratio:.3f} ({100 * (ratio - 1):+.1f}%)')

@@ -1,6 +1,7 @@
 """DATP head: per-segment classifier + Deep Adaptive Temporal Pooling."""
 from typing import Dict, Optional, Tuple, Union
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -267,12 +268,17 @@ class DATPHead(BaseHead):
             else:
                 theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
             log_w = self.weight_generator.log_weights(theta, t)
-            params = self.weight_generator.decode(theta)
+            if return_details:
+                params = self.weight_generator.decode(theta)
 
         log_a = F.log_softmax(log_w, dim=1)  # normalised weights a = w/sum w
-        # S is invariant to the scale of w, so shift by the max for stability
-        w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
-        pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
+        if return_details or self.score_mode == 'pooled':
+            # S is invariant to the scale of w: shift by the max for
+            # stability. Only computed where used: in 'mixture' training the
+            # loss needs log_a alone, and each skipped op is a kernel launch
+            # less per iteration on a GPU.
+            w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
+            pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
         if self.score_mode == 'mixture':
             cls_score = torch.logsumexp(log_probs + log_a.unsqueeze(-1), 1)
         else:
@@ -294,49 +300,79 @@ class DATPHead(BaseHead):
     @staticmethod
     def _expand_times(times: Optional[torch.Tensor], bv: int, views: int,
                       n: int, ref: torch.Tensor) -> torch.Tensor:
-        """Times of shape (B*V, n) from (B, n), (n,) or None."""
+        """Times of shape (B*V, n) from (B, n), (n,) or None.
+
+        The times are float32 (float64 with float64 features) whatever the
+        autocast dtype of ``ref``: the Gaussians' ``(t - mu) / sigma`` needs
+        more than fp16's 11 bits. ``loss``/``predict`` hand in times that
+        are on the device already (see :meth:`_times_from`).
+        """
+        dtype = torch.promote_types(ref.dtype, torch.float32)
         if times is None:
-            centre = (torch.arange(n, dtype=ref.dtype, device=ref.device) +
+            centre = (torch.arange(n, dtype=dtype, device=ref.device) +
                       0.5) / n
             return centre.expand(bv, n)
-        times = torch.as_tensor(times, dtype=ref.dtype, device=ref.device)
+        times = torch.as_tensor(times, dtype=dtype, device=ref.device)
         if times.dim() == 1:
             times = times.expand(bv // views, -1)
         if times.shape != (bv // views, n):
             raise ValueError(
                 f'DATPHead: segment_times must have shape ({bv // views}, '
                 f'{n}) (videos, segments), got {tuple(times.shape)}')
-        return times.repeat_interleave(views, dim=0)
+        if views == 1:
+            return times
+        # repeat each video's row V times (expand: no host sync, unlike
+        # repeat_interleave, which may read the output size off the device)
+        return times.unsqueeze(1).expand(-1, views, -1).reshape(bv, n)
 
     # ------------------------------------------------------------------ #
-    def _times_from(self, data_samples: SampleList,
-                    num_segs: int) -> Optional[torch.Tensor]:
-        """Stack ``segment_times`` recorded by ``DATPSampleFrames``."""
+    def _times_from(self, data_samples: SampleList, num_segs: int,
+                    device: torch.device) -> Optional[torch.Tensor]:
+        """Stack ``segment_times`` recorded by ``DATPSampleFrames``.
+
+        Host times go to a GPU through pinned memory without blocking: a
+        plain host-to-device copy synchronises the stream, stalling the host
+        until the backbone has run and exposing every kernel launch of the
+        head (done here, outside ``forward``, which may be compiled).
+        """
         if not data_samples or 'segment_times' not in data_samples[0]:
             return None
         _, n = self._views(num_segs)
+        values = [sample.segment_times for sample in data_samples]
+        # host arrays (what the pipeline packs) become one tensor for the
+        # batch: a tensor op per sample costs ~10 us of dispatch, 32 per
+        # batch; tensors (e.g. moved to the GPU by a preprocessor) stay put
+        on_device = all(isinstance(v, torch.Tensor) for v in values)
         rows = []
-        for sample in data_samples:
-            t = torch.as_tensor(sample.segment_times, dtype=torch.float32)
-            t = t.flatten()
-            if t.numel() != n:
+        for value in values:
+            if on_device:
+                t = value.reshape(-1)
+            else:
+                t = np.asarray(value, dtype=np.float32).reshape(-1)
+            size = t.numel() if on_device else t.size
+            if size != n:
                 # e.g. several views sampled with their own times: the
                 # views share the layout, keep the first view's times.
-                if t.numel() % n:
+                if size % n:
                     raise ValueError(
-                        f'DATPHead: a data sample has {t.numel()} '
+                        f'DATPHead: a data sample has {size} '
                         f'segment_times but the head pools {n} segments '
                         'per view; check num_segments of DATPSampleFrames '
                         'and of the head')
                 t = t[:n]
             rows.append(t)
-        return torch.stack(rows)
+        if on_device:
+            return torch.stack(rows).to(device)
+        times = torch.from_numpy(np.stack(rows))
+        if device.type == 'cuda':
+            times = times.pin_memory().to(device, non_blocking=True)
+        return times
 
     def loss(self, feats: torch.Tensor, data_samples: SampleList,
              **kwargs) -> Dict:
         """Loss of the pooled prediction (see class docstring)."""
         num_segs = kwargs.pop('num_segs', self.num_segments)
-        times = self._times_from(data_samples, num_segs)
+        times = self._times_from(data_samples, num_segs, feats.device)
         cls_scores = self(feats, num_segs=num_segs, times=times)
         if cls_scores.shape[0] != len(data_samples):
             raise ValueError(
@@ -345,11 +381,49 @@ class DATPHead(BaseHead):
                 f'{len(data_samples)} videos')
         return self.loss_by_feat(cls_scores, data_samples)
 
+    def loss_by_feat(self, cls_scores: torch.Tensor,
+                     data_samples: SampleList) -> Dict:
+        """``BaseHead.loss_by_feat`` with the top-k accuracies on the device.
+
+        The loss, label smoothing and logged ``top{k}_acc`` values are
+        mmaction's; only the accuracies are computed with ``torch.topk``
+        instead of numpy. mmaction copies the scores to the host for them,
+        which synchronises the GPU in the middle of every training
+        iteration: the host then waits for the backbone, and every backward
+        kernel of the head is launched onto an idle GPU. Without that wait
+        the head's launches overlap the backbone's work (on an H200 this
+        took DATP's training overhead from +3.7% to see README, "Overhead of
+        DATP"). Ties between equal scores may rank differently from numpy's
+        argsort.
+        """
+        labels = torch.stack([x.gt_label for x in data_samples])
+        labels = labels.to(cls_scores.device).view(cls_scores.shape[0], -1)
+        hard = labels.shape[1] != cls_scores.shape[1]  # else soft labels
+        losses = dict()
+        if hard:
+            labels = labels[:, 0]
+            k_max = min(max(self.topk), cls_scores.shape[1])
+            top = cls_scores.detach().topk(k_max, dim=1).indices
+            hits = top == labels.unsqueeze(1)  # B, k_max
+            for k in self.topk:
+                losses[f'top{k}_acc'] = hits[:, :k].any(1).float().mean()
+        if self.label_smooth_eps != 0:
+            if hard:
+                labels = F.one_hot(labels, num_classes=self.num_classes)
+            labels = ((1 - self.label_smooth_eps) * labels +
+                      self.label_smooth_eps / self.num_classes)
+        loss_cls = self.loss_cls(cls_scores, labels)
+        if isinstance(loss_cls, dict):
+            losses.update(loss_cls)
+        else:
+            losses['loss_cls'] = loss_cls
+        return losses
+
     def predict(self, feats: torch.Tensor, data_samples: SampleList,
                 **kwargs) -> SampleList:
         """Predict, attaching the temporal weights to each data sample."""
         num_segs = kwargs.pop('num_segs', self.num_segments)
-        times = self._times_from(data_samples, num_segs)
+        times = self._times_from(data_samples, num_segs, feats.device)
         cls_scores, details = self(
             feats, num_segs=num_segs, times=times, return_details=True)
         data_samples = self.predict_by_feat(cls_scores, data_samples)

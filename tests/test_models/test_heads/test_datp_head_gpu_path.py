@@ -1,0 +1,152 @@
+"""What keeps the DATP head cheap on a GPU, checked for equal results.
+
+The head avoids host synchronisation and slow kernels (README, "Overhead of
+DATP"); each shortcut here is compared with the straightforward computation
+it replaces.
+"""
+import mmaction.models.heads.base as mm_base
+import pytest
+import torch
+from mmaction.models.heads import BaseHead
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from mmdatp.models.aux_nets import DATPConvAuxNet
+
+
+def build_head(**kwargs):
+    cfg = dict(
+        type='DATPHead',
+        num_classes=7,
+        in_channels=16,
+        num_segments=5,
+        aux_net=dict(type='DATPConvAuxNet', spatial_size=2),
+        dropout_ratio=0,
+        topk=(1, 3))
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.init_weights()
+    return head
+
+
+def scores_and_samples(b=40, c=7, soft=False, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    scores = torch.randn(b, c, generator=g, requires_grad=True)
+    samples = []
+    for i in range(b):
+        if soft:
+            label = torch.softmax(torch.randn(c, generator=g), 0)
+        else:
+            label = int(torch.randint(c, (1, ), generator=g))
+        samples.append(ActionDataSample().set_gt_label(label))
+    return scores, samples
+
+
+@pytest.mark.parametrize('soft,eps', [(False, 0.0), (False, 0.1),
+                                      (True, 0.0)])
+def test_loss_by_feat_equals_mmaction(soft, eps):
+    head = build_head(label_smooth_eps=eps)
+    scores, samples = scores_and_samples(soft=soft)
+    ours = head.loss_by_feat(scores, samples)
+    ref = BaseHead.loss_by_feat(head, scores, samples)  # numpy top-k
+    assert ours.keys() == ref.keys()
+    if not soft:
+        assert {'top1_acc', 'top3_acc'} <= ours.keys()
+        # 40 random videos: the accuracies are not all 0 or 1
+        assert 0 < float(ref['top1_acc']) < float(ref['top3_acc']) < 1
+    for key in ref:
+        torch.testing.assert_close(ours[key].float(), ref[key].float())
+    g_ours, = torch.autograd.grad(ours['loss_cls'], scores)
+    g_ref, = torch.autograd.grad(ref['loss_cls'], scores)
+    torch.testing.assert_close(g_ours, g_ref)
+
+
+def test_loss_never_copies_scores_to_the_host(monkeypatch):
+    """mmaction's numpy top-k would synchronise a GPU mid-iteration."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError('scores were copied to the host')
+
+    # set up first (init_weights and the samples may read values)
+    head = build_head()
+    head.train()
+    x = torch.randn(4 * 5, 16, 2, 2)
+    samples = [ActionDataSample().set_gt_label(i) for i in range(4)]
+    for s in samples:
+        s.set_field(torch.linspace(0.1, 0.9, 5).numpy(), 'segment_times')
+    monkeypatch.setattr(mm_base, 'top_k_accuracy', refuse)
+    monkeypatch.setattr(torch.Tensor, 'cpu', refuse)
+    monkeypatch.setattr(torch.Tensor, 'numpy', refuse)
+    monkeypatch.setattr(torch.Tensor, 'item', refuse)
+    losses = head.loss(x, samples)
+    losses['loss_cls'].backward()
+    assert head.aux_net.regressor.bias.grad is not None
+
+
+def test_conv_aux_net_matches_its_3d_convolutions():
+    """conv1 as a matrix product and conv2/3 as 1-d convs compute exactly
+    the Conv3d layers of Table 2, with the same parameters."""
+    torch.manual_seed(0)
+    net = DATPConvAuxNet(
+        in_channels=16, spatial_size=3, num_segments=5, out_channels=6)
+    net.double()
+    for p in net.parameters():
+        torch.nn.init.normal_(p, 0, 0.3)
+    x = torch.randn(4, 5, 16, 3, 3, dtype=torch.float64, requires_grad=True)
+    ours = net.temporal(x).flatten(1)
+    ref = net.convs(x.transpose(1, 2)).flatten(1)
+    torch.testing.assert_close(ours, ref)
+    g = torch.randn_like(ref)
+    grads = torch.autograd.grad(ours, [x] + list(net.convs.parameters()), g)
+    grads_ref = torch.autograd.grad(ref, [x] + list(net.convs.parameters()),
+                                    g)
+    for a, b in zip(grads, grads_ref):
+        torch.testing.assert_close(a, b)
+    # the checkpoint layout is the 3-d one
+    assert net.convs[0].weight.shape == (64, 16, 1, 3, 3)
+    assert net.convs[2].weight.shape == (32, 64, 3, 1, 1)
+
+
+def test_training_skips_pooled_score_but_predictions_keep_it():
+    head = build_head()
+    head.eval()
+    x = torch.randn(3 * 5, 16, 2, 2)
+    plain = head(x, 5)
+    with_details, d = head(x, 5, return_details=True)
+    torch.testing.assert_close(plain, with_details)
+    s_norm = d['pooled_score'] / d['pooled_score'].sum(-1, keepdim=True)
+    torch.testing.assert_close(with_details.exp(), s_norm)
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_times_stay_float32_under_low_precision_features(dtype):
+    head = build_head()
+    t = torch.rand(3, 5)
+    ref = head._expand_times(t, 3, 1, 5, torch.zeros(1))
+    low = head._expand_times(t, 3, 1, 5, torch.zeros(1, dtype=dtype))
+    assert low.dtype == torch.float32
+    torch.testing.assert_close(low, ref)
+
+
+def test_views_repeat_each_videos_times():
+    head = build_head()
+    t = torch.rand(2, 5)
+    out = head._expand_times(t, 2 * 3, 3, 5, torch.zeros(1))
+    torch.testing.assert_close(out, t.repeat_interleave(3, dim=0))
+
+
+def test_times_from_host_arrays_and_device_tensors():
+    head = build_head()
+    times = [torch.rand(5) for _ in range(3)]
+    host = [ActionDataSample() for _ in times]
+    dev = [ActionDataSample() for _ in times]
+    for h, d, t in zip(host, dev, times):
+        h.set_field(t.numpy(), 'segment_times')
+        d.set_field(t, 'segment_times')  # as moved by a preprocessor
+    cpu = torch.device('cpu')
+    for samples in (host, dev):
+        out = head._times_from(samples, 5, cpu)
+        torch.testing.assert_close(out, torch.stack(times))
+    bad = [ActionDataSample()]
+    bad[0].set_field(torch.rand(7).numpy(), 'segment_times')
+    with pytest.raises(ValueError, match='7 segment_times'):
+        head._times_from(bad, 5, cpu)
