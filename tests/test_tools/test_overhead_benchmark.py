@@ -1,8 +1,12 @@
 """The overhead benchmark script runs and prints its table (smoke run)."""
+import os
 import os.path as osp
 import re
 import subprocess
 import sys
+
+import pytest
+import torch
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SCRIPT = osp.join(REPO, 'tools', 'benchmark', 'overhead_benchmark.py')
@@ -75,3 +79,24 @@ def test_host_topk_control_row_and_profile():
     # one profiler table per model, listing aten ops
     assert out.count('--- profile of one training iteration: ') == 4
     assert 'aten::' in out
+
+
+def test_gpu_script_without_cuda_records_the_error(tmp_path):
+    """tools/benchmark/gpu_overhead.sh: four runs, one file each, and a
+    clear failure (exit 1) where there is no GPU."""
+    if torch.cuda.is_available():
+        pytest.skip('this checks the no-GPU path')
+    script = osp.join(REPO, 'tools', 'benchmark', 'gpu_overhead.sh')
+    out = tmp_path / 'gpu'
+    proc = subprocess.run(['bash', script, str(out)],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=dict(os.environ, PYTHON=sys.executable))
+    assert proc.returncode == 1
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ['amp.txt', 'compile.txt', 'fp32.txt', 'paper_test.txt']
+    for name in names:
+        text = (out / name).read_text()
+        assert 'no CUDA device is available' in text, text[-500:]
+        assert 'failed with status 2' in text
