@@ -319,10 +319,9 @@ class DATPHead(BaseHead):
             raise ValueError(
                 f'DATPHead: segment_times must have shape ({bv // views}, '
                 f'{n}) (videos, segments), got {tuple(times.shape)}')
-        if views == 1:
-            return times
         # repeat each video's row V times (expand: no host sync, unlike
-        # repeat_interleave, which may read the output size off the device)
+        # repeat_interleave, which may read the output size off the device;
+        # with V = 1 the reshape is a view)
         return times.unsqueeze(1).expand(-1, views, -1).reshape(bv, n)
 
     # ------------------------------------------------------------------ #
@@ -345,17 +344,14 @@ class DATPHead(BaseHead):
         on_device = all(isinstance(v, torch.Tensor) for v in values)
         rows = []
         for value in values:
-            if on_device:
-                t = value.reshape(-1)
-            else:
-                t = np.asarray(value, dtype=np.float32).reshape(-1)
-            size = t.numel() if on_device else t.size
-            if size != n:
+            t = value if on_device else np.asarray(value, dtype=np.float32)
+            t = t.reshape(-1)
+            if len(t) != n:
                 # e.g. several views sampled with their own times: the
                 # views share the layout, keep the first view's times.
-                if size % n:
+                if len(t) % n:
                     raise ValueError(
-                        f'DATPHead: a data sample has {size} '
+                        f'DATPHead: a data sample has {len(t)} '
                         f'segment_times but the head pools {n} segments '
                         'per view; check num_segments of DATPSampleFrames '
                         'and of the head')
