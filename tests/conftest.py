@@ -6,7 +6,8 @@ import pytest
 from mmengine.registry import init_default_scope
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SHARED_DATA = osp.join(osp.dirname(REPO), 'shared', 'data')
+# real short clips and rawframes (Apache-2.0, from MMAction2's test data)
+TEST_DATA = osp.join(REPO, 'tests', 'data')
 
 
 @pytest.fixture(autouse=True)

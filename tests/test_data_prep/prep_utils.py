@@ -1,6 +1,6 @@
 """Small real clips arranged like HMDB51, UCF101 and Kinetics-400.
 
-The clips of ``shared/data/videos`` are symlinked (copied where links are
+The clips of ``tests/data/videos`` are symlinked (copied where links are
 not possible) under the dataset's file names; the split files are written
 here in the official formats. Extraction in the tests uses ``max_frames``
 and a small size, so TV-L1 stays fast.
@@ -11,9 +11,9 @@ import shutil
 
 import cv2
 import numpy as np
-from conftest import SHARED_DATA
+from conftest import TEST_DATA
 
-VIDEOS = osp.join(SHARED_DATA, 'videos')
+VIDEOS = osp.join(TEST_DATA, 'videos')
 CLIPS = ('test.avi', 'demo.mp4', 'test.mp4')
 
 # three HMDB51 classes, two real video names each (with HMDB51's odd

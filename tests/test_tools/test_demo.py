@@ -9,13 +9,13 @@ import matplotlib.image as mpimg
 import numpy as np
 import pytest
 import torch
+from conftest import TEST_DATA
 from mmdatp.models.weight_generators.base import inverse_softplus
 from mmengine.config import Config
 from mmengine.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SHARED_DATA = osp.join(osp.dirname(REPO), 'shared', 'data')
-VIDEO = osp.join(SHARED_DATA, 'videos', 'demo.mp4')
+VIDEO = osp.join(TEST_DATA, 'videos', 'demo.mp4')
 CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
 CLASSES = ['clap', 'jump', 'run', 'sit', 'wave']
 MU, SIGMA = 0.8, 0.05  # the one Gaussian the checkpoint's aux net emits

@@ -10,14 +10,14 @@ import os.path as osp
 import mmdatp  # noqa: F401  (must precede mmaction.models; registers)
 import numpy as np
 import pytest
+from conftest import TEST_DATA
 from mmengine.dataset import Compose
 
 from mmaction.registry import TRANSFORMS
 from mmdatp.datasets.transforms import DATPSampleFrames
 
-DATA_DIR = '/work/shared/data'
-VIDEO = osp.join(DATA_DIR, 'videos', 'test.mp4')
-RAWFRAMES = osp.join(DATA_DIR, 'rawframes')
+VIDEO = osp.join(TEST_DATA, 'videos', 'test.mp4')
+RAWFRAMES = osp.join(TEST_DATA, 'rawframes')
 
 
 def _compose(cfgs):
