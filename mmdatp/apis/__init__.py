@@ -1,12 +1,13 @@
 """Config helpers behind ``tools/train.py`` and ``tools/test.py``."""
 from .config_utils import (POOLING_SCHEMES, find_transforms, set_pooling,
-                           setup_test_cfg, setup_train_cfg,
-                           use_synthetic_data)
+                           set_test_segments, setup_test_cfg,
+                           setup_train_cfg, use_synthetic_data)
 from .dist import init_distributed
 from .inference import key_segments, top_k_classes
 
 __all__ = [
-    'POOLING_SCHEMES', 'find_transforms', 'set_pooling', 'setup_test_cfg',
+    'POOLING_SCHEMES', 'find_transforms', 'set_pooling', 'set_test_segments',
+    'setup_test_cfg',
     'setup_train_cfg', 'use_synthetic_data', 'key_segments', 'top_k_classes',
     'init_distributed'
 ]

@@ -10,7 +10,7 @@ POOLING_SCHEMES = {
     'avg': 'average of the per-segment softmax scores (P2, P3)',
     'random': 'mixture of random Gaussians (P1)',
 }
-SAMPLERS = ('DATPSampleFrames', 'SampleFrames')
+SAMPLERS = ('DATPSampleFrames', 'SampleFrames', 'SampleFeatureSegments')
 
 
 def find_transforms(pipeline: List[dict],
@@ -166,6 +166,7 @@ def set_pooling(cfg: Config,
             type='DATPHead',
             num_classes=head.num_classes,
             in_channels=head.in_channels,
+            spatial_type=head.get('spatial_type', 'avg'),
             pooling='avg',
             dropout_ratio=head.get('dropout_ratio', 0.4),
             average_clips='prob')
@@ -178,22 +179,41 @@ def set_pooling(cfg: Config,
         head.random_seed = random_seed
     trained_n = head.get('num_segments', 10)
     if num_segments is not None:
-        if num_segments < 1:
-            raise ValueError(f'--num-segments must be >= 1, got '
-                             f'{num_segments}')
         if pooling != 'avg' and num_segments != trained_n:
             raise ValueError(
                 f'--pooling {pooling} pools the N={trained_n} segments the '
                 f'model was trained with; --num-segments {num_segments} is '
                 'only possible with --pooling avg')
-        steps = list(find_transforms(cfg.test_dataloader.dataset.pipeline))
-        if not steps:
-            raise ValueError('--num-segments: the test pipeline has no '
-                             f'{" or ".join(SAMPLERS)} step to change')
-        for step in steps:
-            key = 'num_segments' if step.type == 'DATPSampleFrames' \
-                else 'num_clips'
-            step[key] = num_segments
+        set_test_segments(cfg, num_segments)
+    return cfg
+
+
+def set_test_segments(cfg: Config, num_segments: int) -> Config:
+    """Sample ``num_segments`` segments per test video, pooling unchanged.
+
+    A plain TSN tests this way with its own consensus (the mean of the
+    segment logits) over any number of segments; a DATP head with
+    ``pooling='datp'`` or ``'random'`` needs the N it was trained with
+    (see :func:`set_pooling`).
+
+    Args:
+        cfg (Config): Loaded config, changed in place.
+        num_segments (int): Segments per test video, >= 1.
+
+    Returns:
+        Config: ``cfg``.
+    """
+    if isinstance(num_segments, bool) or not isinstance(num_segments, int) \
+            or num_segments < 1:
+        raise ValueError(f'--num-segments must be an int >= 1, got '
+                         f'{num_segments!r}')
+    steps = list(find_transforms(cfg.test_dataloader.dataset.pipeline))
+    if not steps:
+        raise ValueError('--num-segments: the test pipeline has no '
+                         f'{" or ".join(SAMPLERS)} step to change')
+    for step in steps:
+        key = 'num_clips' if step.type == 'SampleFrames' else 'num_segments'
+        step[key] = num_segments
     return cfg
 
 

@@ -27,6 +27,24 @@ enough to train and test a model on a CPU in minutes::
   on a random bouncing path (the same kind of distractor in every class)
   and Gaussian pixel noise of std ``noise`` (intensities in ``[0, 1]``).
 
+Three tasks (``SyntheticSpec.task``):
+
+- ``'decoy'`` (above): the decoy is smaller and fainter than the key
+  action, so a single frame already tells a key frame from a decoy frame.
+- ``'position'``: the key action fills the last ``key_len`` frames (a fixed
+  phase of the video); the distractor, another class's action at full size
+  and contrast, fills every frame before it.
+- ``'context'``: a class-free cue (a bright border round the frame, no
+  object) lasts ``cue_len`` frames and is followed at once by the key
+  action, at a random place; the full-strength distractor fills the rest.
+
+In ``position`` and ``context`` the distractor performs its own action
+over and over, each repetition ``key_len`` frames long, exactly as the key
+action is performed once: a key frame and a distractor frame of the same
+class have the same distribution (object, size, contrast, place along the
+trajectory), so per-frame evidence cannot tell which frames count; only
+their time (``position``) or their neighbour (``context``) can.
+
 Without noise, the class colour at full intensity appears exactly on the
 key object's pixels and nowhere else: the background stays below
 :data:`_BG_MAX`, the blob below :data:`_BLOB_MAX` and a decoy below
@@ -49,13 +67,17 @@ import numpy as np
 from ..utils import atomic_open
 
 __all__ = [
-    'SHAPES', 'COLOURS', 'TRAJECTORIES', 'MAX_CLASSES', 'SPLITS',
+    'SHAPES', 'COLOURS', 'TRAJECTORIES', 'MAX_CLASSES', 'SPLITS', 'TASKS',
     'SyntheticSpec', 'class_appearance', 'class_names', 'object_mask',
     'render_video', 'make_synthetic_dataset'
 ]
 
 #: Bump when the rendering changes, so old datasets are not silently reused.
-GENERATOR_VERSION = 1
+#: 2: tasks 'position' and 'context' (the 'decoy' rendering is unchanged).
+GENERATOR_VERSION = 2
+
+#: Tasks of :class:`SyntheticSpec` (see the module docstring).
+TASKS: Tuple[str, ...] = ('decoy', 'position', 'context')
 
 #: Shapes drawn by :func:`object_mask`; each is symmetric about its centre.
 SHAPES: Tuple[str, ...] = ('square', 'disc', 'triangle', 'cross', 'ring',
@@ -93,6 +115,8 @@ _JITTER = 0.05
 _BG_MAX = 0.3
 _BLOB_MAX = 0.6
 _BLOB_ALPHA = 0.6
+# Width of the context task's cue, a full-intensity border round the frame.
+_CUE_WIDTH = 0.05
 _META = 'meta.json'
 _PROGRESS = '.synthetic_in_progress.json'
 _TMP_SUFFIX = '.tmp.mp4'
@@ -148,6 +172,12 @@ class SyntheticSpec:
             Defaults to 0.6.
         noise (float): Std of the Gaussian pixel noise added to every frame,
             intensities in ``[0, 1]``; in ``[0, 0.5]``. Defaults to 0.03.
+        task (str): One of :data:`TASKS`. ``decoy_scale`` and
+            ``decoy_contrast`` apply to ``'decoy'`` only: the other tasks'
+            distractor is as strong as the key action. Defaults to 'decoy'.
+        cue_len (int): Frames of the cue before the key action, in
+            ``[1, num_frames - key_len]``; ``'context'`` only (0 otherwise).
+            Defaults to 0.
     """
 
     num_classes: int = 5
@@ -162,6 +192,8 @@ class SyntheticSpec:
     decoy_scale: float = 0.7
     decoy_contrast: float = 0.6
     noise: float = 0.03
+    task: str = 'decoy'
+    cue_len: int = 0
 
     def __post_init__(self) -> None:
         _check_int('num_classes', self.num_classes, 2, MAX_CLASSES)
@@ -179,6 +211,17 @@ class SyntheticSpec:
         _check_real('decoy_scale', self.decoy_scale, 0, 1, low_open=True)
         _check_real('decoy_contrast', self.decoy_contrast, 0, 1)
         _check_real('noise', self.noise, 0, 0.5)
+        if self.task not in TASKS:
+            raise ValueError(f'task must be one of {TASKS}, but got '
+                             f'{self.task!r}.')
+        if self.task == 'context':
+            # the cue and the key action must fit: cue_len + key_len <= T
+            _check_int('cue_len', self.cue_len, 1,
+                       self.num_frames - self.key_len)
+        elif self.cue_len != 0:
+            raise ValueError(f"cue_len is for task='context' only; got "
+                             f'cue_len={self.cue_len!r} with task='
+                             f'{self.task!r}.')
 
     def per_class(self, split: str) -> int:
         """Videos per class of ``split`` (one of :data:`SPLITS`)."""
@@ -322,14 +365,31 @@ def _fold(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return low + np.where(y > span, 2 * span - y, y)
 
 
+def _action_phase(frame: int, length: int) -> float:
+    """Phase in ``[0, 1]`` of frame ``frame`` of an action ``length`` long."""
+    return frame / (length - 1) if length > 1 else 0.5
+
+
+def _border_mask(size: int) -> np.ndarray:
+    """The cue of the ``'context'`` task: a border round the frame."""
+    width = max(1, round(_CUE_WIDTH * size))
+    mask = np.zeros((size, size), dtype=bool)
+    mask[:width], mask[-width:], mask[:, :width], mask[:, -width:] = \
+        True, True, True, True
+    return mask
+
+
 def render_video(spec: SyntheticSpec, label: int, key_start: int,
                  decoy_label: int, rng: np.random.Generator) -> np.ndarray:
     """Render one video of class ``label``.
 
     The key action of ``label`` occupies frames ``[key_start, key_start +
-    spec.key_len)``; a decoy of class ``decoy_label`` is visible on the
-    frames outside ``[key_start - g, key_start + key_len + g)``, ``g =
-    max(1, key_len // 3)``. ``rng`` draws the background, the blob, the
+    spec.key_len)``. For ``task='decoy'`` a decoy of class ``decoy_label`` is
+    visible on the frames outside ``[key_start - g, key_start + key_len +
+    g)``, ``g = max(1, key_len // 3)``; for ``'position'`` and ``'context'``
+    the distractor ``decoy_label`` repeats its action on every frame outside
+    the key action and the cue (``[key_start - cue_len, key_start)``, a
+    border round the frame). ``rng`` draws the background, the blob, the
     positional jitter and the noise; the function is otherwise pure, so the
     same ``rng`` state gives the same video.
 
@@ -352,9 +412,15 @@ def render_video(spec: SyntheticSpec, label: int, key_start: int,
     if decoy_label == label:
         raise ValueError(f'decoy_label must differ from label, but both '
                          f'are {label!r}.')
-    _check_int('key_start', key_start, 0, T - spec.key_len)
+    low = spec.cue_len if spec.task == 'context' else 0
+    _check_int('key_start', key_start, low, T - spec.key_len)
+    if spec.task == 'position' and key_start != T - spec.key_len:
+        raise ValueError(f"task='position' puts the key action on the last "
+                         f'{spec.key_len} frames (key_start '
+                         f'{T - spec.key_len}), but got {key_start!r}.')
     key_end = key_start + spec.key_len
     gap = max(1, spec.key_len // 3)
+    cue_start = key_start - spec.cue_len  # == key_start unless 'context'
 
     radius = _OBJ_RADIUS * S
     key_shape, _, key_traj = class_appearance(label)
@@ -385,11 +451,21 @@ def render_video(spec: SyntheticSpec, label: int, key_start: int,
         alpha = (_BLOB_ALPHA * gy[:, None] * gx[None, :])[..., None]
         frame = frame * (1 - alpha) + blob_colour * alpha
         if key_start <= i < key_end:
-            phase = ((i - key_start) / (spec.key_len - 1)
-                     if spec.key_len > 1 else 0.5)
-            center = _trajectory(key_traj, phase, key_offset, S)
+            center = _trajectory(key_traj, _action_phase(i - key_start,
+                                                         spec.key_len),
+                                 key_offset, S)
             mask = object_mask(key_shape, center, radius, S)
             frame[mask] = key_colour
+        elif cue_start <= i < key_start:  # 'context' only
+            frame[_border_mask(S)] = 1.0
+        elif spec.task != 'decoy':
+            # the distractor repeats its action, key_len frames each time,
+            # from the start of its stretch (before the cue / after the key)
+            first = 0 if i < cue_start else key_end
+            center = _trajectory(decoy_traj, _action_phase(
+                (i - first) % spec.key_len, spec.key_len), decoy_offset, S)
+            mask = object_mask(decoy_shape, center, radius, S)
+            frame[mask] = decoy_colour
         elif i < key_start - gap or i >= key_end + gap:
             center = _trajectory(decoy_traj, i / (T - 1), decoy_offset, S)
             mask = object_mask(decoy_shape, center,
@@ -415,7 +491,10 @@ def _plan_split(spec: SyntheticSpec, split: str) -> List[Dict]:
     labels = np.repeat(np.arange(spec.num_classes), spec.per_class(split))
     rng.shuffle(labels)
     n = len(labels)
-    starts = rng.integers(0, spec.num_frames - spec.key_len + 1, size=n)
+    low = spec.cue_len if spec.task == 'context' else 0
+    starts = rng.integers(low, spec.num_frames - spec.key_len + 1, size=n)
+    if spec.task == 'position':
+        starts[:] = spec.num_frames - spec.key_len
     decoys = (labels + rng.integers(1, spec.num_classes, size=n)) \
         % spec.num_classes
     plan = []
@@ -427,6 +506,7 @@ def _plan_split(spec: SyntheticSpec, split: str) -> List[Dict]:
                 label=label,
                 key_start=int(starts[idx]),
                 key_end=int(starts[idx]) + spec.key_len,
+                cue_start=int(starts[idx]) - spec.cue_len,
                 decoy_label=int(decoys[idx])))
     return plan
 

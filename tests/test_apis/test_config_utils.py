@@ -3,12 +3,14 @@ import os.path as osp
 
 import pytest
 from mmaction.registry import MODELS
-from mmdatp.apis import (set_pooling, setup_test_cfg, setup_train_cfg,
-                         use_synthetic_data)
+import torch
+from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
+                         setup_train_cfg, use_synthetic_data)
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATP = osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51.py')
+FEATURES = osp.join(REPO, 'configs', 'datp_features_synthetic.py')
 
 
 def test_setup_train_cfg_flags(tmp_path):
@@ -65,6 +67,44 @@ def test_set_pooling_avg_on_a_plain_tsn_config():
         cfg.model.cls_head = dict(
             type='TSNHead', num_classes=51, in_channels=512)
         set_pooling(cfg, 'datp')
+
+
+def test_set_test_segments_keeps_tsn_consensus():
+    # stock TSN tested with its own consensus (mean logits) on 25 segments
+    cfg = Config.fromfile(DATP)
+    cfg.model.cls_head = dict(type='TSNHead', num_classes=51,
+                              in_channels=512)
+    set_test_segments(cfg, 25)
+    assert cfg.model.cls_head.type == 'TSNHead'
+    steps = [s for s in cfg.test_dataloader.dataset.pipeline
+             if s.type == 'DATPSampleFrames']
+    assert [s.num_segments for s in steps] == [25]
+    train = [s for s in cfg.train_dataloader.dataset.pipeline
+             if s.type == 'DATPSampleFrames']
+    assert train[0].num_segments == 10  # training is left alone
+    # the features config samples with SampleFeatureSegments
+    feat = set_test_segments(Config.fromfile(FEATURES), 25)
+    assert feat.test_dataloader.dataset.pipeline[0].num_segments == 25
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match='int >= 1'):
+            set_test_segments(Config.fromfile(DATP), bad)
+    cfg.test_dataloader.dataset.pipeline = [dict(type='DecordInit')]
+    with pytest.raises(ValueError, match='no DATPSampleFrames'):
+        set_test_segments(cfg, 25)
+
+
+def test_set_pooling_avg_on_a_feature_tsn_keeps_vector_inputs():
+    cfg = Config.fromfile(FEATURES)
+    cfg.model.cls_head = dict(type='TSNHead', num_classes=5, in_channels=32,
+                              spatial_type=None)
+    set_pooling(cfg, 'avg', num_segments=25)
+    head = MODELS.build(cfg.model.cls_head).eval()  # no dropout
+    assert head.spatial_type is None
+    # (B*N, D) feature vectors, not maps: average of the 25 softmax scores
+    x = torch.randn(2 * 25, 32)
+    scores = head(x, num_segs=25)
+    probs = head.fc_cls(x).softmax(-1).view(2, 25, 5).mean(1)
+    torch.testing.assert_close(scores.exp(), probs, atol=1e-5, rtol=1e-5)
 
 
 def test_set_pooling_errors():

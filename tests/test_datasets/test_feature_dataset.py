@@ -185,3 +185,53 @@ def test_generator_puts_the_label_in_the_window_only(tmp_path):
         make_feature_dataset(str(tmp_path / 'h'), length=5, window=6)
     with pytest.raises(ValueError, match='num_classes'):
         make_feature_dataset(str(tmp_path / 'h'), num_classes=9, dim=8)
+
+
+@pytest.mark.parametrize('task', ['position', 'context'])
+def test_generator_equal_strength_tasks(tmp_path, task):
+    """'position': the label fills the last 30% of rows; 'context': a cue
+    just before a window at a random place. The decoy has the key's
+    amplitude, so per row key and decoy look alike."""
+    root = str(tmp_path / task)
+    paths = make_feature_dataset(root, task=task, seed=1, noise=0.0,
+                                 background=0.0, num_classes=3,
+                                 videos_per_class=6, length=20, dim=8)
+    with open(paths['meta']) as f:
+        meta = json.load(f)
+    settings = meta['settings']
+    window = 6 if task == 'position' else 12  # round(0.3 * 20) / default
+    assert settings['window'] == window and settings['decoy'] == 4.0
+    assert settings['cue_len'] == (6 if task == 'context' else None)
+    starts, cues = set(), []
+    for rec in meta['videos']['train']:
+        arr = np.load(osp.join(root, rec['file']))
+        lo, hi = rec['window']
+        starts.add(lo)
+        if task == 'position':
+            assert (lo, hi) == (14, 20)
+        # every row holds one pattern of norm 4: key, decoy and cue alike
+        np.testing.assert_allclose(np.linalg.norm(arr, axis=1), 4.0,
+                                   rtol=1e-5)
+        before = lo - (6 if task == 'context' else 0)
+        decoy = np.concatenate([arr[:before], arr[hi:]])
+        if len(decoy):
+            np.testing.assert_allclose(decoy, decoy[:1].repeat(len(decoy), 0),
+                                       atol=1e-5)
+            assert abs(decoy[0] @ arr[lo]) < 1e-4  # another class
+        if task == 'context':
+            assert before >= 0
+            cue = arr[before:lo]
+            cues.append(cue[0])
+            assert abs(cue[0] @ arr[lo]) < 1e-4 and (
+                len(decoy) == 0 or abs(cue[0] @ decoy[0]) < 1e-4)
+    if task == 'context':
+        assert len(starts) > 1  # a random place
+        np.testing.assert_allclose(np.stack(cues), cues[0][None].repeat(
+            len(cues), 0), atol=1e-5)  # one class-free cue for all
+    with pytest.raises(ValueError, match='task must be one of'):
+        make_feature_dataset(str(tmp_path / 'x'), task='where')
+    with pytest.raises(ValueError, match="cue_len is for task='context'"):
+        make_feature_dataset(str(tmp_path / 'x'), cue_len=3)
+    with pytest.raises(ValueError, match='window \\+ cue_len'):
+        make_feature_dataset(str(tmp_path / 'x'), task='context', length=12,
+                             window=10, cue_len=3)

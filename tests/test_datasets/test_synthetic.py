@@ -14,6 +14,7 @@ from mmdatp.datasets.synthetic import (COLOURS, MAX_CLASSES, SHAPES, SPLITS,
                                        SyntheticSpec, class_appearance,
                                        class_names, make_synthetic_dataset,
                                        object_mask, render_video)
+from mmdatp.datasets.synthetic import _border_mask
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # 3 classes x (2 + 1 + 1) videos of 10 frames at 32x32: 12 small files.
@@ -272,7 +273,7 @@ def test_different_spec_is_refused(tmp_path):
     # A partial directory (no meta.json yet) is protected as well.
     os.remove(osp.join(out, 'meta.json'))
     with open(osp.join(out, '.synthetic_in_progress.json'), 'w') as f:
-        json.dump(dict(generator_version=1, spec=asdict(
+        json.dump(dict(generator_version=2, spec=asdict(
             SyntheticSpec(**TINY))), f)
     with pytest.raises(ValueError, match='different spec'):
         make_synthetic_dataset(out, other, verbose=False)
@@ -292,14 +293,95 @@ def test_cli_covers_every_spec_field(tmp_path, capsys):
         '--val-per-class', '0', '--test-per-class', '1', '--num-frames', '6',
         '--key-len', '2', '--size', '16', '--fps', '10', '--seed', '3',
         '--decoy-scale', '0.5', '--decoy-contrast', '0.5', '--noise', '0.1',
-        '--quiet'
+        '--task', 'context', '--cue-len', '2', '--quiet'
     ])
     with open(osp.join(out, 'meta.json')) as f:
         stored = json.load(f)['spec']
     assert stored == dict(
         num_classes=2, train_per_class=1, val_per_class=0, test_per_class=1,
         num_frames=6, key_len=2, size=16, fps=10.0, seed=3, decoy_scale=0.5,
-        decoy_contrast=0.5, noise=0.1)
+        decoy_contrast=0.5, noise=0.1, task='context', cue_len=2)
     assert osp.join(out, 'train_list.txt') in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.main([out, '--key-len', '0'])
+    with pytest.raises(SystemExit):
+        cli.main([out, '--task', 'typo'])
+
+
+def _objects(frame, labels):
+    """Per label: the mask of its full-intensity colour (noise-free)."""
+    return {label: _full_colour(frame, label) for label in labels}
+
+
+@pytest.mark.parametrize('task', ['position', 'context'])
+def test_equal_strength_tasks_key_and_distractor_frames_look_alike(task):
+    """In 'position' and 'context' a frame of the distractor and a frame of
+    the key action of the same class at the same phase are the same object,
+    at the same size, contrast and place: per frame, nothing says which one
+    counts."""
+    kw = dict(num_classes=16, noise=0.0, key_len=8, num_frames=40)
+    spec = SyntheticSpec(task=task, cue_len=4 if task == 'context' else 0,
+                         **kw)
+    start = 32 if task == 'position' else 20
+    # class 1 (a white disc) is the key action of video a and the
+    # distractor of video b, class 12 (a red triangle) the other; each video has its own random
+    # offset of the path, so compare size, full contrast and motion
+    a = render_video(spec, 1, start, 12, np.random.default_rng(5))
+    b = render_video(spec, 12, start, 1, np.random.default_rng(6))
+
+    def centre(mask):
+        ys, xs = np.nonzero(mask)
+        return np.array([xs.mean(), ys.mean()])
+
+    # the distractor repeats its action: frames 0..7 of b are phases 0..7,
+    # and so are frames 8..15
+    for phase in range(8):
+        obj_a = _full_colour(a[start + phase], 1)
+        for rep in (0, 1):
+            obj_b = _full_colour(b[8 * rep + phase], 1)
+            assert abs(int(obj_a.sum()) - int(obj_b.sum())) <= \
+                0.1 * obj_a.sum(), phase
+            move_a = centre(obj_a) - centre(_full_colour(a[start], 1))
+            move_b = centre(obj_b) - centre(_full_colour(b[8 * rep], 1))
+            np.testing.assert_allclose(move_a, move_b, atol=1.0)
+    cue = range(start - spec.cue_len, start)
+    border = _border_mask(spec.size)
+    for t in range(spec.num_frames):
+        in_key = start <= t < start + 8
+        # exactly one class object on every frame outside the cue
+        shown = {c for c in (1, 12)
+                 if (_full_colour(a[t], c) & ~border).any()}
+        if t in cue:
+            assert not shown, t
+            assert np.all(a[t][border] == 255), t
+        else:
+            assert shown == ({1} if in_key else {12}), t
+            assert not np.all(a[t][border] == 255), t
+
+
+def test_task_plans_and_checks(tmp_path):
+    tiny = dict(TINY, num_frames=20, key_len=4)
+    meta = make_synthetic_dataset(str(tmp_path / 'p'), SyntheticSpec(
+        task='position', **tiny), verbose=False)
+    for split in SPLITS:
+        for v in meta['splits'][split]['videos']:
+            assert (v['key_start'], v['key_end']) == (16, 20)
+            assert v['cue_start'] == 16  # no cue
+    meta = make_synthetic_dataset(str(tmp_path / 'c'), SyntheticSpec(
+        task='context', cue_len=3, **tiny), verbose=False)
+    starts = [v['key_start'] for v in meta['splits']['train']['videos']]
+    assert min(starts) >= 3 and max(starts) <= 16
+    for v in meta['splits']['train']['videos']:
+        assert v['cue_start'] == v['key_start'] - 3
+    with pytest.raises(ValueError, match='task must be one of'):
+        SyntheticSpec(task='Position')
+    with pytest.raises(ValueError, match='cue_len is for'):
+        SyntheticSpec(cue_len=2)
+    with pytest.raises(ValueError, match='cue_len'):
+        SyntheticSpec(task='context')  # a context task needs a cue
+    with pytest.raises(ValueError, match='cue_len must be an integer in '
+                       '\\[1, 4\\]'):
+        SyntheticSpec(task='context', num_frames=10, key_len=6, cue_len=5)
+    spec = SyntheticSpec(task='position', **tiny)
+    with pytest.raises(ValueError, match='last 4 frames'):
+        render_video(spec, 0, 3, 1, np.random.default_rng(0))

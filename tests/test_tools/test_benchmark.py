@@ -1,119 +1,121 @@
-"""The key-action benchmark script runs end to end and resumes (smoke run)."""
+"""The evidence benchmarks run end to end, over seeds, and resume (smoke
+runs: the numbers mean nothing, the tables and the protocol do)."""
 import json
 import os.path as osp
 import subprocess
 import sys
 
-import pytest
-
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SCRIPT = osp.join(REPO, 'tools', 'benchmark', 'key_action_benchmark.py')
+VIDEO = osp.join(REPO, 'tools', 'benchmark', 'key_action_benchmark.py')
+FEATURES = osp.join(REPO, 'tools', 'benchmark', 'feature_tasks_benchmark.py')
 
 
-def run(out):
-    proc = subprocess.run(
-        [sys.executable, SCRIPT, '--quick', '--out', out],
-        capture_output=True,
-        text=True,
-        timeout=600)
+def run(script, *args):
+    proc = subprocess.run([sys.executable, script, '--quick', *args],
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
 
-def test_quick_benchmark_prints_the_table_and_resumes(tmp_path):
-    out = str(tmp_path / 'bench')
-    first = run(out)
-    # the accuracy table: from its header to the first line after it that
-    # is not a table row (the localisation table follows)
-    lines = first.splitlines()
-    start = lines.index('| testing scheme | top-1 (%) |')
-    rows = [lines[start]]
-    for line in lines[start + 2:]:
+def table_rows(text, title_start):
+    """{row label: cells} of the first table after the line starting with
+    ``title_start``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if line.startswith(title_start))
+    rows = {}
+    for line in lines[start + 4:]:
         if not line.startswith('| '):
             break
-        rows.append(line)
-    labels = [r.split('|')[1].strip() for r in rows[1:]]
-    # the default set: the TSN, and DATP fine-tuned from it (paper Sec. 4.2)
-    assert labels == [
-        'P3: TSN-trained, average pooling',
-        'TSN-trained, its own consensus (mean logits, N=10)',
-        'P3: TSN trained as long again, average pooling',
-        'TSN trained as long again, its own consensus',
-        'mean-probability fine-tuned (uniform weights), average pooling',
-        'P2: DATP-fine-tuned, average pooling',
-        'P1: DATP-fine-tuned, random 2 Gaussians',
-        'DATP fine-tuned, conv features, K=1',
-        'DATP fine-tuned, conv features, K=2',
-        'DATP fine-tuned, softmax scores, K=2',
-        'DATP fine-tuned, conv features, discrete',
-    ]
-    assert 'DATP (fine-tuned, conv, K=2) / P3 (TSN as long) top-1 ratio:' \
-        in first
-    with open(osp.join(out, 'results.json')) as f:
-        saved = json.load(f)
-    assert len(saved['top1']) == 11
-    assert all(0 <= v <= 1 for v in saved['top1'].values())
-    # where the four DATP rows look, from their dumped temporal weights
-    datp_rows = [label for label in labels if label.startswith('DATP ')]
-    assert sorted(saved['localisation']) == sorted(datp_rows)
-    for label, loc in saved['localisation'].items():
-        assert 0 <= loc['key_attention'] <= 1 and loc['key_ratio'] >= 0
-        assert ('sigma' in loc) == ('discrete' not in label)
+        cells = [c.strip() for c in line.split('|')[1:-1]]
+        rows[cells[0]] = cells
+    return rows
+
+
+ROW_LABELS = [
+    'stock TSN, mean logits, N=10', 'stock TSN, mean logits, N=25',
+    'P3: TSN, average of softmax, N=25'
+]
+
+
+def check_seed_table(rows, datp_rows):
+    labels = list(rows)
+    assert labels[:3] == ROW_LABELS
+    assert [label for label in labels if label.startswith('DATP ')] == \
+        datp_rows
+    assert labels[-1].startswith('uniform weights')
+    for label, cells in rows.items():
+        assert cells[1] == '2'  # seeds
+        mean, half = cells[2].split(' ± ')
+        assert 0 <= float(mean) <= 100 and float(half) >= 0
+        assert len(cells[3].split()) == 2  # one accuracy per seed
+        if label == ROW_LABELS[0]:
+            assert cells[4] == '(baseline)'
+        else:
+            assert cells[5] in ('better', 'WORSE', 'no difference shown')
+
+
+def test_video_benchmark_protocol_tables_and_resume(tmp_path):
+    out = str(tmp_path / 'bench')
+    first = run(VIDEO, '--task', 'context', '--out', out)
+    rows = table_rows(first, '### Video task `context`')
+    datp_rows = ['DATP conv features, K=1', 'DATP conv features, K=2',
+                 'DATP conv features, discrete', 'DATP softmax scores, K=2']
+    check_seed_table(rows, datp_rows)
     assert 'Where the weights look' in first
-    assert first.count('| DATP fine-tuned,') == 2 * len(datp_rows)
-    # the DATP models really started from the TSN: InitFromTSNHook's report
-    with open(osp.join(out, 'ft_conv_k2', 'init_from_tsn.json')) as f:
-        report = json.load(f)
-    assert report['checkpoint'] == osp.join(out, 'tsn', 'epoch_1.pth')
-    assert 'cls_head.fc_cls.weight' in report['loaded']
-    assert report['new'] and all(
-        k.startswith('cls_head.aux_net.') for k in report['new'])
-    # a second run reuses the finished checkpoints and measurements
-    second = run(out)
-    assert second.count('trained already') == 7
-    assert 'trained in' not in second
+    for seed in (0, 1):
+        seed_dir = osp.join(out, 'context', f'seed{seed}')
+        with open(osp.join(seed_dir, 'results.json')) as f:
+            saved = json.load(f)
+        assert saved['settings']['seed'] == seed
+        assert len(saved['top1']) == 10
+        assert sorted(saved['localisation']) == sorted(datp_rows)
+        for label, loc in saved['localisation'].items():
+            assert 0 <= loc['key_attention'] <= 1 + 1e-6
+            assert ('sigma' in loc) == ('discrete' not in label)
+        # the paper's protocol: DATP starts from the seed's TSN, and the
+        # stock TSN row is that TSN trained as long again
+        with open(osp.join(seed_dir, 'ft_conv_k2', 'init_from_tsn.json')) \
+                as f:
+            report = json.load(f)
+        assert report['checkpoint'] == osp.join(seed_dir, 'tsn',
+                                                'epoch_1.pth')
+        assert 'cls_head.fc_cls.weight' in report['loaded']
+        assert report['new'] and all(
+            k.startswith('cls_head.aux_net.') for k in report['new'])
+        assert osp.isfile(osp.join(seed_dir, 'tsn_more', 'epoch_1.pth'))
+        with open(osp.join(seed_dir, 'data', 'meta.json')) as f:
+            assert json.load(f)['spec']['task'] == 'context'
+    # a second run retrains and retests nothing and prints the same table
+    second = run(VIDEO, '--task', 'context', '--out', out)
+    assert 'trained in' not in second and 'seed 0 stock' not in second
+    assert table_rows(second, '### Video task') == rows
+    # other settings in the same --out are refused, not mixed
+    proc = subprocess.run([sys.executable, VIDEO, '--quick', '--task',
+                           'context', '--out', out, '--epochs', '2'],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and 'other settings' in proc.stderr
 
 
-def test_localisation_closed_forms(tmp_path):
-    sys.path.insert(0, osp.dirname(SCRIPT))
-    try:
-        import key_action_benchmark as kb
-    finally:
-        sys.path.pop(0)
-    import pickle
-
-    import numpy as np
-    # 2 videos of 11 frames (t = frame / 10), key windows [2, 5) and [6, 9)
-    meta = dict(
-        spec=dict(num_frames=11),
-        splits=dict(test=dict(videos=[
-            dict(label=0, key_start=2, key_end=5),
-            dict(label=1, key_start=6, key_end=9)
-        ])))
-    with open(tmp_path / 'meta.json', 'w') as f:
-        json.dump(meta, f)
-    t = np.arange(0, 11, 2) / 10  # 6 segments at frames 0, 2, ..., 10
-    # video 0: all attention on t=0.2, 0.4 (inside); video 1: uniform
-    preds = [
-        dict(gt_label=0, datp_times=t, datp_attention=np.array(
-            [0, .5, .5, 0, 0, 0]), datp_rho=np.array([1.]),
-             datp_mu=np.array([.3]), datp_sigma=np.array([.1])),
-        dict(gt_label=1, datp_times=t, datp_attention=np.full(6, 1 / 6),
-             datp_rho=np.array([1.]), datp_mu=np.array([.7]),
-             datp_sigma=np.array([.3]))
-    ]
-    dump = str(tmp_path / 'dump.pkl')
-    with open(dump, 'wb') as f:
-        pickle.dump(preds, f)
-    loc = kb.localisation(dump, str(tmp_path))
-    # inside: video 0 has 2 of 6 segments, video 1 (t=0.6, 0.8) 2 of 6
-    assert loc['key_attention'] == pytest.approx((1 + 2 / 6) / 2)
-    assert loc['key_ratio'] == pytest.approx(((1 + 2 / 6) / 2) / (2 / 6))
-    assert loc['mu_corr'] == pytest.approx(1.0)
-    assert loc['sigma'] == pytest.approx(0.2)
-    # predictions out of the test list's order are refused
-    preds[0]['gt_label'] = 1
-    with open(dump, 'wb') as f:
-        pickle.dump(preds, f)
-    with pytest.raises(ValueError, match='order'):
-        kb.localisation(dump, str(tmp_path))
+def test_feature_benchmark_tasks_and_resume(tmp_path):
+    out = str(tmp_path / 'feat')
+    first = run(FEATURES, '--out', out, '--jobs', '2')
+    datp_rows = ['DATP features, K=1', 'DATP features, K=2',
+                 'DATP features, discrete', 'DATP scores, K=2']
+    for task in ('decoy', 'position', 'context'):
+        check_seed_table(table_rows(first, f'### Feature task `{task}`'),
+                         datp_rows)
+        with open(osp.join(out, task, 'seed1', 'results.json')) as f:
+            saved = json.load(f)
+        assert saved['settings']['task'] == task
+        assert sorted(saved['localisation']) == sorted(datp_rows)
+        with open(osp.join(out, task, 'seed1', 'k2',
+                           'init_from_tsn.json')) as f:
+            assert json.load(f)['checkpoint'].endswith(
+                osp.join('seed1', 'tsn', 'epoch_1.pth'))
+    with open(osp.join(out, 'tables.md')) as f:
+        assert f.read().strip() in first
+    # resumed from the saved results: the same tables again
+    second = run(FEATURES, '--out', out, '--tasks', 'position')
+    assert table_rows(second, '### Feature task `position`') == \
+        table_rows(first, '### Feature task `position`')

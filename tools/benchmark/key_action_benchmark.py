@@ -1,31 +1,44 @@
-"""Paper Table 4 (and Tables 1-3 in miniature) on the synthetic key-action set.
+"""DATP against stock TSN on the synthetic video tasks, over seeds.
 
-Trains, on CPU, a TSN-ResNet34 with average consensus (naive training) on
-synthetic videos whose class shows only in a short key window, then, as the
-paper does (Sec. 4.2), inserts DATP into the trained TSN and fine-tunes it;
-tests each model with the paper's schemes and prints one table of top-1
-accuracies:
+The video path of the evidence benchmark (the features path is
+``feature_tasks_benchmark.py``): TSN-ResNet34 on synthetic 48-frame mp4
+videos (``mmdatp.datasets.synthetic``) with three tasks,
 
-    P3    naively trained ConvNets (TSN) + average pooling of the softmax
-          scores (25 segments); also the TSN's own consensus (mean of the
-          logits), and the same two for the TSN trained as long again as
-          the fine-tuning (the control for the extra epochs)
-    P2    DATP-fine-tuned ConvNets + average pooling (25 segments)
-    P1    DATP-fine-tuned ConvNets + random mixture of 2 Gaussians
-    DATP  adaptive weights: conv-feature / softmax-score input, K=1 / K=2,
-          discrete weights
+    decoy     a smaller, fainter wrong-class action outside the key window
+    position  the label is the action of the last 30% of frames; an
+              equal-strength action of another class fills the rest
+    context   a class-free cue (a border round the frame, 5 frames) just
+              before a 10-frame key action at a random place; an
+              equal-strength distractor fills the rest
 
-``--models`` also offers every DATP variant trained from scratch for
-``--epochs`` (the rows marked "from scratch").
+Per seed, following the paper (Sec. 4.2), a TSN (TSNHead, mean of the
+segment logits) is trained from scratch for --epochs; DATP is inserted into
+it and fine-tuned for --finetune-epochs (InitFromTSNHook: backbone and
+classifier load, aux net fresh). Stock TSN, the baseline, is the same TSN
+trained --finetune-epochs more with its own head, so every row has seen
+the same data for the same epochs. Rows:
+
+    stock TSN         its own consensus (mean logits), N=10 and N=25
+    P3                the TSN, average of the softmax scores, 25 segments
+    P2 / P1           the DATP (conv, K=2) model, average of softmax (25) /
+                      a random mixture of 2 Gaussians
+    DATP              conv-feature aux net K=1, K=2, discrete weights;
+                      softmax-score aux net K=2
+    uniform weights   the DATP head fine-tuned with uniform weights (log of
+                      the mean segment probability)
+
+Prints, per task, top-1 mean ± 95% CI over seeds, each row's paired
+difference to stock TSN (N=10) with its CI, and where the weights look.
 
 Usage:
-    python tools/benchmark/key_action_benchmark.py [--out work_dirs/benchmark]
-        [--epochs 16] [--finetune-epochs 8] [--key-len 12] [--size 64]
-        [--models ...] [--quick]
+    python tools/benchmark/key_action_benchmark.py [--task position]
+        [--seeds 5] [--epochs 12] [--finetune-epochs 6]
+        [--out work_dirs/key_action] [--models ...] [--quick]
 
-Finished runs are kept: rerunning skips trained checkpoints and measured
-rows (results.json, written atomically), so an interrupted benchmark
-resumes. The table is also written to OUT/table.md.
+Finished work is kept: checkpoints and each row's accuracy (OUT/<task>/
+seed<S>/results.json, written atomically) are reused by a rerun with the
+same settings, so an interrupted benchmark resumes. Tables: OUT/<task>/
+tables.md.
 """
 import argparse
 import json
@@ -33,25 +46,27 @@ import os
 import os.path as osp
 import pickle
 import time
-from typing import Dict, List, Optional, Tuple
-
-import numpy as np
+from typing import Dict, List, Optional
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
-from mmdatp.apis import (set_pooling, setup_test_cfg, setup_train_cfg,
-                         use_synthetic_data)
-from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
+from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
+                         setup_train_cfg, use_synthetic_data)
+from mmdatp.datasets.synthetic import (TASKS, SyntheticSpec,
+                                       make_synthetic_dataset)
+from mmdatp.evaluation import (localisation_table, seed_table,
+                               window_attention)
 from mmdatp.utils import atomic_open
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
+# per task: the key action's length in frames of 48 and the cue's
+TASK_SPECS = dict(
+    decoy=dict(key_len=12),
+    position=dict(key_len=14),  # the last 30%
+    context=dict(key_len=10, cue_len=5))  # 2 segments, 1 segment (N=10)
 
-# trained models: name -> changes of the DATP head; 'tsn' replaces the head
-# by MMAction2's TSNHead (average consensus of the segment logits, the
-# naive training of the paper's P3); 'avg_prob' trains the DATP head with
-# uniform weights, i.e. on the log of the mean segment probability.
 TSN_HEAD = dict(
     type='TSNHead',
     in_channels=512,
@@ -60,170 +75,102 @@ TSN_HEAD = dict(
     dropout_ratio=0.5,
     init_std=0.01,
     average_clips='prob')
+# trained models: name -> (changes of the DATP head, model it starts from);
+# '_head_' replaces the head
 MODELS_TO_TRAIN = {
-    'tsn': dict(_head_=TSN_HEAD),
-    'avg_prob': dict(pooling='avg'),
-    'datp_conv_k2': dict(),
-    'datp_conv_k1': dict(
-        weight_generator=dict(type='MoGWeightGenerator', num_gaussians=1)),
-    'datp_score_k2': dict(aux_net=dict(type='DATPScoreAuxNet')),
-    'datp_conv_k1_pooled': dict(
-        weight_generator=dict(type='MoGWeightGenerator', num_gaussians=1),
-        score_mode='pooled'),
-    'datp_conv_discrete': dict(weight_generator=dict(
-        type='DiscreteWeightGenerator', num_segments=10)),
+    'tsn': (dict(_head_=TSN_HEAD), None),
+    'tsn_more': (dict(_head_=TSN_HEAD), 'tsn'),
+    'ft_uniform': (dict(pooling='avg'), 'tsn'),
+    'ft_conv_k2': (dict(), 'tsn'),
+    'ft_conv_k1': (dict(weight_generator=dict(
+        type='MoGWeightGenerator', num_gaussians=1)), 'tsn'),
+    'ft_score_k2': (dict(aux_net=dict(type='DATPScoreAuxNet')), 'tsn'),
+    'ft_conv_discrete': (dict(weight_generator=dict(
+        type='DiscreteWeightGenerator', num_segments=10)), 'tsn'),
 }
-# The paper's protocol (Sec. 4.2): DATP is inserted into a trained TSN and
-# fine-tuned. These models start from the 'tsn' checkpoint and train
-# --finetune-epochs more: the DATP heads through InitFromTSNHook (backbone
-# and fc_cls load, the aux net starts fresh), and 'tsn_more', the control,
-# is the same TSN trained as long again with its own head.
-FINETUNED = {
-    'tsn_more': 'tsn',
-    'ft_avg_prob': 'avg_prob',
-    'ft_conv_k2': 'datp_conv_k2',
-    'ft_conv_k1': 'datp_conv_k1',
-    'ft_score_k2': 'datp_score_k2',
-    'ft_conv_discrete': 'datp_conv_discrete',
-}
-MODELS_TO_TRAIN.update(
-    {name: MODELS_TO_TRAIN[src]
-     for name, src in FINETUNED.items()})
-DEFAULT_MODELS = ['tsn'] + list(FINETUNED)
-# table rows: (label, trained model, pooling, test segments); pooling None
-# tests the head as trained
+BASELINE = 'stock TSN, mean logits, N=10'
+# rows: (label, trained model, pooling (None: as trained), test segments)
 ROWS = [
-    # fine-tuned from the TSN (the default set)
-    ('P3: TSN-trained, average pooling', 'tsn', 'avg', 25),
-    ('TSN-trained, its own consensus (mean logits, N=10)', 'tsn', None, None),
-    ('P3: TSN trained as long again, average pooling', 'tsn_more', 'avg', 25),
-    ('TSN trained as long again, its own consensus', 'tsn_more', None, None),
-    ('mean-probability fine-tuned (uniform weights), average pooling',
-     'ft_avg_prob', 'avg', 25),
-    ('P2: DATP-fine-tuned, average pooling', 'ft_conv_k2', 'avg', 25),
-    ('P1: DATP-fine-tuned, random 2 Gaussians', 'ft_conv_k2', 'random',
+    (BASELINE, 'tsn_more', None, None),
+    ('stock TSN, mean logits, N=25', 'tsn_more', None, 25),
+    ('P3: TSN, average of softmax, N=25', 'tsn_more', 'avg', 25),
+    ('P2: DATP-fine-tuned (conv, K=2), average of softmax, N=25',
+     'ft_conv_k2', 'avg', 25),
+    ('P1: DATP-fine-tuned (conv, K=2), random 2 Gaussians', 'ft_conv_k2',
+     'random', None),
+    ('DATP conv features, K=1', 'ft_conv_k1', 'datp', None),
+    ('DATP conv features, K=2', 'ft_conv_k2', 'datp', None),
+    ('DATP conv features, discrete', 'ft_conv_discrete', 'datp', None),
+    ('DATP softmax scores, K=2', 'ft_score_k2', 'datp', None),
+    ('uniform weights (fine-tuned on mean probability)', 'ft_uniform', None,
      None),
-    ('DATP fine-tuned, conv features, K=1', 'ft_conv_k1', 'datp', None),
-    ('DATP fine-tuned, conv features, K=2', 'ft_conv_k2', 'datp', None),
-    ('DATP fine-tuned, softmax scores, K=2', 'ft_score_k2', 'datp', None),
-    ('DATP fine-tuned, conv features, discrete', 'ft_conv_discrete', 'datp',
-     None),
-    # everything trained from scratch for --epochs (--models to select)
-    ('mean-probability-trained from scratch, average pooling', 'avg_prob',
-     'avg', 25),
-    ('P2: DATP-trained from scratch, average pooling', 'datp_conv_k2', 'avg', 25),
-    ('P1: DATP-trained from scratch, random 2 Gaussians',
-     'datp_conv_k2', 'random', None),
-    ('DATP from scratch, conv features, K=1', 'datp_conv_k1', 'datp', None),
-    ('DATP from scratch, conv features, K=2', 'datp_conv_k2', 'datp', None),
-    ('DATP from scratch, softmax scores, K=2', 'datp_score_k2', 'datp', None),
-    ('DATP from scratch, conv features, K=1, S as logits',
-     'datp_conv_k1_pooled', 'datp',
-     None),
-    ('DATP from scratch, conv features, discrete',
-     'datp_conv_discrete', 'datp', None),
 ]
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', default='work_dirs/benchmark')
+    parser.add_argument('--task', choices=TASKS, default='position')
+    parser.add_argument('--seeds', type=int, default=5)
+    parser.add_argument('--first-seed', type=int, default=0)
+    parser.add_argument('--out', default='work_dirs/key_action')
     parser.add_argument(
-        '--epochs',
-        type=int,
-        default=16,
-        help='epochs of the TSN (and of the from-scratch models)')
+        '--epochs', type=int, default=12, help='epochs of the TSN')
     parser.add_argument(
         '--finetune-epochs',
         type=int,
-        default=8,
-        help='epochs of the models fine-tuned from the TSN checkpoint')
-    parser.add_argument('--key-len', type=int, default=12)
+        default=6,
+        help='epochs of every model started from the TSN')
     parser.add_argument('--size', type=int, default=64)
     parser.add_argument('--train-per-class', type=int, default=16)
-    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--aux-lr-mult',
-        type=float,
-        default=None,
-        help="learning-rate multiplier of the aux net (default: the config's)")
-    parser.add_argument(
-        '--init-variance',
-        type=float,
-        default=None,
-        help='initial sigma^2 of the Gaussians (default: the paper\'s 0.2)')
-    parser.add_argument(
-        '--max-sigma',
-        type=float,
-        default=None,
-        help='upper bound of the Gaussians\' sigma (default: none, the '
-        'paper\'s unbounded scale)')
+        '--test-per-class',
+        type=int,
+        default=40,
+        help='test videos per class (5 classes: 40 gives 200 videos, one '
+        'video = 0.5 points)')
     parser.add_argument(
         '--models',
         nargs='+',
         choices=list(MODELS_TO_TRAIN),
-        default=DEFAULT_MODELS,
-        help='train and test only these models (rows of others are '
-        'skipped); default: the TSN and the models fine-tuned from it; '
-        'the fine-tuned ones train the TSN first')
+        default=list(MODELS_TO_TRAIN),
+        help='train and test only these models (and the TSN they start '
+        'from); rows of the others are left out')
     parser.add_argument(
         '--quick',
         action='store_true',
-        help='a smoke run: 3 classes, 32x32, 1 epoch (numbers meaningless)')
-    return parser.parse_args()
+        help='a smoke run: 2 seeds, 3 classes, 32x32, 1 epoch each '
+        '(numbers meaningless)')
+    args = parser.parse_args()
+    if args.quick:
+        args.seeds, args.size, args.train_per_class = 2, 32, 2
+        args.test_per_class, args.epochs, args.finetune_epochs = 2, 1, 1
+    if args.seeds < 1:
+        parser.error('--seeds must be >= 1')
+    return args
 
 
-def epochs_of(args, name: str) -> int:
-    return args.finetune_epochs if name in FINETUNED else args.epochs
-
-
-def base_cfg(args,
-             data_root: str,
-             num_classes: int,
-             epochs: Optional[int] = None) -> Config:
-    epochs = args.epochs if epochs is None else epochs
+def model_cfg(args, name: str, data_root: str, num_classes: int) -> Config:
+    """The synthetic config, changed into the trained model ``name``."""
+    changes, parent = MODELS_TO_TRAIN[name]
+    epochs = args.epochs if parent is None else args.finetune_epochs
     cfg = Config.fromfile(CONFIG)
-    use_synthetic_data(
-        cfg,
-        data_root,
-        num_classes=num_classes,
-        size=args.size,
-        num_workers=0 if args.quick else 2)
+    use_synthetic_data(cfg, data_root, num_classes=num_classes,
+                       size=args.size, num_workers=0 if args.quick else 2)
     cfg.train_cfg.max_epochs = epochs
-    cfg.param_scheduler[-1].T_max = epochs
-    cfg.param_scheduler[-1].end = epochs
+    cfg.param_scheduler[-1].T_max = cfg.param_scheduler[-1].end = epochs
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=epochs, max_keep_ckpts=1)
     cfg.default_hooks.logger.interval = 50
     cfg.log_level = 'WARNING'
-    if args.aux_lr_mult is not None:
-        cfg.optim_wrapper.paramwise_cfg.custom_keys['cls_head.aux_net'] = dict(
-            lr_mult=args.aux_lr_mult)
-    return cfg
-
-
-def apply_model(cfg: Config,
-                name: str,
-                init_variance: Optional[float] = None,
-                max_sigma: Optional[float] = None) -> Config:
-    """Change the head of ``cfg`` into the trained model ``name``."""
     head = cfg.model.cls_head
-    for key, value in MODELS_TO_TRAIN[name].items():
+    for key, value in changes.items():
         if key == '_head_':
-            cfg.model.cls_head = ConfigDict(
-                value, num_classes=head.num_classes)
+            cfg.model.cls_head = ConfigDict(value, num_classes=num_classes)
         else:
-            head[key] = ConfigDict(value) if isinstance(value,
-                                                        dict) else value
-    gen = cfg.model.cls_head.get('weight_generator')
-    if gen is not None and gen.type == 'MoGWeightGenerator':
-        if init_variance is not None:
-            gen.init_variance = init_variance
-        if max_sigma is not None:
-            gen.max_sigma = max_sigma
-    if cfg.model.cls_head.get('pooling', 'datp') == 'avg' or \
-            cfg.model.cls_head.type != 'DATPHead':
-        # no aux net to train
+            head[key] = ConfigDict(value) if isinstance(value, dict) \
+                else value
+    if cfg.model.cls_head.type != 'DATPHead' or \
+            cfg.model.cls_head.pooling == 'avg':  # no aux net to train
         cfg.optim_wrapper.paramwise_cfg.custom_keys.pop(
             'cls_head.aux_net', None)
         cfg.model_wrapper_cfg = dict(
@@ -231,189 +178,116 @@ def apply_model(cfg: Config,
     return cfg
 
 
-def train(args,
-          name: str,
-          data_root: str,
-          num_classes: int,
-          tsn_ckpt: Optional[str] = None) -> str:
-    work_dir = osp.join(args.out, name)
-    epochs = epochs_of(args, name)
-    ckpt = osp.join(work_dir, f'epoch_{epochs}.pth')
+def train(args, name: str, out: str, data_root: str, num_classes: int,
+          seed: int) -> str:
+    cfg = model_cfg(args, name, data_root, num_classes)
+    work_dir = osp.join(out, name)
+    ckpt = osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
     if osp.isfile(ckpt):
-        print(f'  {name}: trained already ({ckpt})', flush=True)
         return ckpt
-    cfg = apply_model(
-        base_cfg(args, data_root, num_classes, epochs), name,
-        args.init_variance, args.max_sigma)
-    if name in FINETUNED:
-        if name == 'tsn_more':  # same architecture: load everything
-            cfg.load_from = tsn_ckpt
+    parent = MODELS_TO_TRAIN[name][1]
+    if parent is not None:
+        parent_ckpt = train(args, parent, out, data_root, num_classes, seed)
+        if cfg.model.cls_head.type == 'TSNHead':  # same model: load all
+            cfg.load_from = parent_ckpt
         else:  # backbone + fc_cls from the TSN, aux net fresh
             cfg.custom_hooks = [
-                dict(type='InitFromTSNHook', checkpoint=tsn_ckpt)
+                dict(type='InitFromTSNHook', checkpoint=parent_ckpt)
             ]
-    setup_train_cfg(cfg, work_dir=work_dir, seed=args.seed, no_validate=True)
+    setup_train_cfg(cfg, work_dir=work_dir, seed=seed, no_validate=True)
     start = time.time()
     Runner.from_cfg(cfg).train()
     print(f'  {name}: trained in {time.time() - start:.0f}s', flush=True)
     return ckpt
 
 
-def localisation(dump: str, data_root: str) -> Dict[str, float]:
-    """Where the DATP weights of a dumped test run look.
-
-    Returns the attention ``w / sum(w)`` that falls on segments inside the
-    key window, its ratio to the window's uniform share (1 = no better than
-    average pooling), and for Gaussians the correlation over videos of the
-    attention-weighted mean ``sum_k rho_k mu_k / sum_k rho_k`` with the key
-    window's centre, and the mean sigma (in normalised time).
-    """
-    with open(osp.join(data_root, 'meta.json')) as f:
-        meta = json.load(f)
-    videos = meta['splits']['test']['videos']
-    last = meta['spec']['num_frames'] - 1
-    with open(dump, 'rb') as f:
-        preds = pickle.load(f)
-    if len(preds) != len(videos):
-        raise ValueError(f'{dump}: {len(preds)} predictions for '
-                         f'{len(videos)} test videos')
-    mass, share, mus, centres, sigmas = [], [], [], [], []
-    for pred, video in zip(preds, videos):  # the test list's order
-        if int(pred['gt_label']) != video['label']:
-            raise ValueError(f'{dump}: predictions are not in the order of '
-                             'the test list')
-        t = np.asarray(pred['datp_times']).reshape(-1)
-        att = np.asarray(pred['datp_attention']).reshape(-1)
-        lo, hi = video['key_start'] / last, (video['key_end'] - 1) / last
-        inside = (t >= lo) & (t <= hi)
-        mass.append(att[inside].sum())
-        share.append(inside.mean())
-        if 'datp_mu' in pred:
-            rho = np.asarray(pred['datp_rho']).reshape(-1)
-            mus.append(float((rho * np.asarray(pred['datp_mu']).reshape(-1)
-                              ).sum() / rho.sum()))
-            centres.append((lo + hi) / 2)
-            sigmas.append(float(np.asarray(pred['datp_sigma']).mean()))
-    out = dict(
-        key_attention=float(np.mean(mass)),
-        key_ratio=float(np.mean(mass) / np.mean(share)))
-    if mus:
-        corr = np.corrcoef(mus, centres)[0, 1] if np.std(mus) > 0 else 0.0
-        out.update(mu_corr=float(corr), sigma=float(np.mean(sigmas)))
-    return out
-
-
-def evaluate(args, name, ckpt, pooling, num_segments, data_root,
-             num_classes) -> Tuple[float, Optional[Dict[str, float]]]:
-    """Top-1 of one row and, for DATP pooling, :func:`localisation`."""
-    cfg = apply_model(
-        base_cfg(args, data_root, num_classes, epochs_of(args, name)), name,
-        args.init_variance, args.max_sigma)
-    work_dir = osp.join(args.out, name)
-    dump = osp.join(work_dir, 'test_datp.pkl') if pooling == 'datp' else None
-    setup_test_cfg(cfg, ckpt, work_dir=work_dir, dump=dump)
-    if pooling is not None:  # None: the head as trained
-        set_pooling(cfg, pooling, num_segments, random_seed=args.seed)
-    top1 = float(Runner.from_cfg(cfg).test()['acc/top1'])
-    return top1, (localisation(dump, data_root) if dump else None)
-
-
-def format_localisation(located: Dict[str, Dict[str, float]]) -> str:
-    """Where the DATP rows look (see :func:`localisation`)."""
-    lines = [
-        'Where the weights look (test set; key-window attention / its '
-        'uniform share: 1 = average pooling):', '',
-        '| DATP row | attention on key window | x uniform | corr(mu, key '
-        'centre) | mean sigma |', '|---|---:|---:|---:|---:|'
-    ]
-    for label, loc in located.items():
-        corr = '-' if 'mu_corr' not in loc else f'{loc["mu_corr"]:.2f}'
-        sigma = '-' if 'sigma' not in loc else f'{loc["sigma"]:.2f}'
-        lines.append(f'| {label} | {loc["key_attention"]:.3f} | '
-                     f'{loc["key_ratio"]:.2f} | {corr} | {sigma} |')
-    return '\n'.join(lines)
-
-
-def format_table(rows: List, results: Dict, header: str) -> str:
-    lines = [header, '', '| testing scheme | top-1 (%) |', '|---|---:|']
-    for label, *_ in rows:
-        acc = results.get(label)
-        lines.append(f'| {label} | '
-                     f'{"-" if acc is None else f"{100 * acc:.1f}"} |')
-    return '\n'.join(lines)
-
-
-def main() -> None:
-    args = parse_args()
-    if args.quick:
-        args.epochs, args.size, args.train_per_class = 1, 32, 2
-        args.finetune_epochs = 1
+def run_seed(args, seed: int) -> Dict:
+    """Train the models of one seed and test every row (resumable)."""
     spec = SyntheticSpec(
         num_classes=3 if args.quick else 5,
         train_per_class=args.train_per_class,
         val_per_class=0,
-        test_per_class=2 if args.quick else 10,
+        test_per_class=args.test_per_class,
         num_frames=48,
-        key_len=args.key_len,
         size=args.size,
-        seed=args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    data_root = osp.join(args.out, 'data')
-    make_synthetic_dataset(data_root, spec)
+        seed=seed,
+        task=args.task,
+        **TASK_SPECS[args.task])
+    out = osp.join(args.out, args.task, f'seed{seed}')
+    meta = make_synthetic_dataset(osp.join(out, 'data'), spec, verbose=False)
+    result_file = osp.join(out, 'results.json')
+    settings = {k: v for k, v in vars(args).items() if k != 'first_seed'}
+    saved = dict(settings=dict(settings, seed=seed), top1={},
+                 localisation={})
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            old = json.load(f)
+        if old['settings'] != saved['settings']:
+            raise ValueError(
+                f'{result_file} was made with other settings ('
+                f'{old["settings"]}); its checkpoints do not fit these. '
+                'Pass another --out, or delete it.')
+        saved = old
+    test_videos = meta['splits']['test']['videos']
+    last = spec.num_frames - 1
+    windows = [(v['key_start'] / last, (v['key_end'] - 1) / last)
+               for v in test_videos]
+    for label, name, pooling, segments in ROWS:
+        if name not in args.models or label in saved['top1']:
+            continue
+        ckpt = train(args, name, out, osp.join(out, 'data'),
+                     spec.num_classes, seed)
+        cfg = model_cfg(args, name, osp.join(out, 'data'), spec.num_classes)
+        dump = osp.join(out, name, 'test_datp.pkl') \
+            if pooling == 'datp' else None
+        setup_test_cfg(cfg, ckpt, work_dir=osp.join(out, name), dump=dump)
+        if pooling is not None:
+            set_pooling(cfg, pooling, segments, random_seed=seed)
+        elif segments is not None:
+            set_test_segments(cfg, segments)
+        saved['top1'][label] = float(
+            Runner.from_cfg(cfg).test()['acc/top1'])
+        if dump is not None:
+            with open(dump, 'rb') as f:
+                saved['localisation'][label] = window_attention(
+                    pickle.load(f), windows,
+                    [v['label'] for v in test_videos])
+        with atomic_open(result_file, 'w') as f:
+            json.dump(saved, f, indent=1)
+        print(f'  seed {seed} {label}: {100 * saved["top1"][label]:.1f}%',
+              flush=True)
+    return saved
 
-    results_file = osp.join(args.out, 'results.json')
-    settings = dict(vars(args), spec=spec.__dict__)
-    results, located = {}, {}
-    if osp.isfile(results_file):
-        with open(results_file) as f:
-            saved = json.load(f)
-        if saved.get('settings') == settings:
-            results = saved['top1']
-            located = saved.get('localisation', {})
+
+def main() -> None:
+    args = parse_args()
     start = time.time()
-    names = list(dict.fromkeys(args.models))
-    if any(n in FINETUNED for n in names) and 'tsn' not in names:
-        names.insert(0, 'tsn')  # the fine-tuned models start from it
-    names.sort(key=lambda n: n in FINETUNED)  # the TSN before them
-    ckpts = {}
-    for i, name in enumerate(names):
-        print(f'[{i + 1}/{len(names)}] {name}', flush=True)
-        ckpts[name] = train(args, name, data_root, spec.num_classes,
-                            ckpts.get('tsn'))
-    rows = [row for row in ROWS if row[1] in names]
-    for label, name, pooling, num_segments in rows:
-        if label not in results:
-            results[label], loc = evaluate(args, name, ckpts[name], pooling,
-                                           num_segments, data_root,
-                                           spec.num_classes)
-            if loc is not None:
-                located[label] = loc
-            with atomic_open(results_file, 'w') as f:
-                json.dump(
-                    dict(settings=settings, top1=results,
-                         localisation=located),
-                    f,
-                    indent=1)
-        print(f'  {label}: {100 * results[label]:.1f}%', flush=True)
-
-    header = (f'Synthetic key-action benchmark: {spec.num_classes} classes, '
-              f'{spec.train_per_class} train / {spec.test_per_class} test '
-              f'videos per class, {spec.num_frames} frames, key window '
-              f'{spec.key_len} frames, {args.size}x{args.size}, TSN-ResNet34 '
-              f'from scratch, N=10, {args.epochs} epochs (fine-tuned '
-              f'models: {args.finetune_epochs} more from the TSN), seed '
-              f'{args.seed} '
-              f'({time.time() - start:.0f}s this run)')
-    table = format_table(rows, results, header) + '\n\n' + \
-        format_localisation(located)
-    with atomic_open(osp.join(args.out, 'table.md'), 'w') as f:
-        f.write(table + '\n')
-    print('\n' + table)
-    p3 = results.get('P3: TSN trained as long again, average pooling')
-    datp = results.get('DATP fine-tuned, conv features, K=2')
-    if p3 is not None and datp is not None:
-        print(f'\nDATP (fine-tuned, conv, K=2) / P3 (TSN as long) top-1 '
-              f'ratio: {datp / p3 if p3 else float("inf"):.2f}')
+    runs: List[Dict] = []
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    for i, seed in enumerate(seeds):
+        print(f'[seed {i + 1}/{len(seeds)}] task {args.task}, seed {seed}',
+              flush=True)
+        runs.append(run_seed(args, seed))
+    results: Dict[str, Dict[int, float]] = {}
+    for run in runs:
+        for label, acc in run['top1'].items():
+            results.setdefault(label, {})[run['settings']['seed']] = acc
+    rows = [r[0] for r in ROWS if r[1] in args.models]
+    title = (f'### Video task `{args.task}`: {3 if args.quick else 5} '
+             'classes, '
+             f'{args.train_per_class} train / {args.test_per_class} test '
+             f'videos per class, 48 frames at {args.size}x{args.size}, '
+             f'TSN-ResNet34 {args.epochs} epochs from scratch, then '
+             f'{args.finetune_epochs} more (fine-tuned DATP / TSN), N=10, '
+             f'{len(runs)} seeds')
+    text = (seed_table(results, rows, BASELINE, title) +
+            '\n\nWhere the weights look (test set, mean over seeds):\n\n' +
+            localisation_table([r['localisation'] for r in runs]) +
+            f'\n\n({time.time() - start:.0f}s this run)\n')
+    os.makedirs(osp.join(args.out, args.task), exist_ok=True)
+    with atomic_open(osp.join(args.out, args.task, 'tables.md'), 'w') as f:
+        f.write(text)
+    print('\n' + text)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,8 @@ Example (from the repository root, with mmdatp installed by
     python tools/data/make_synthetic.py data/synthetic
     python tools/data/make_synthetic.py data/synth10 --num-classes 10 \
         --train-per-class 32 --decoy-contrast 0.8
+    python tools/data/make_synthetic.py data/position --task position \
+        --key-len 14
 
 Running it again with the same flags does nothing; an interrupted run is
 resumed; a directory made with other flags is refused.
@@ -15,8 +17,8 @@ import os.path as osp
 from dataclasses import fields
 from typing import List, Optional
 
-from mmdatp.datasets.synthetic import (MAX_CLASSES, SPLITS, SyntheticSpec,
-                                       make_synthetic_dataset)
+from mmdatp.datasets.synthetic import (MAX_CLASSES, SPLITS, TASKS,
+                                       SyntheticSpec, make_synthetic_dataset)
 
 # One flag per SyntheticSpec field: --num-classes sets num_classes, etc.
 _HELP = {
@@ -32,6 +34,11 @@ _HELP = {
     'decoy_scale': 'decoy size relative to the key object, (0, 1]',
     'decoy_contrast': 'decoy opacity, [0, 1] (the key object has 1)',
     'noise': 'std of the Gaussian pixel noise, [0, 0.5]',
+    'task': 'decoy (a weaker wrong-class action outside the key window), '
+    'position (the key action is the last key-len frames, an equal-strength '
+    'distractor fills the rest) or context (a cue of cue-len frames just '
+    'before the key action, an equal-strength distractor elsewhere)',
+    'cue_len': "frames of the cue before the key action (task 'context')",
 }
 
 
@@ -44,13 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = SyntheticSpec()
     for field in fields(SyntheticSpec):
         default = getattr(defaults, field.name)
+        if isinstance(default, str):
+            kind = dict(type=str, choices=TASKS)
+        elif isinstance(default, float) or field.name == 'fps':
+            kind = dict(type=float)
+        else:
+            kind = dict(type=int)
         parser.add_argument(
             '--' + field.name.replace('_', '-'),
             dest=field.name,
-            type=float if isinstance(default, float) or field.name == 'fps'
-            else int,
             default=default,
-            help=f'{_HELP[field.name]} (default: {default})')
+            help=f'{_HELP[field.name]} (default: {default})',
+            **kind)
     parser.add_argument(
         '--quiet', action='store_true', help='print only the summary')
     return parser
