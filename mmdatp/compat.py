@@ -23,11 +23,19 @@ calls before anything from ``mmaction.models`` is imported.
    transformers 5 ``import mmaction.models`` fails. We then switch
    mmaction's ``WITH_MULTIMODAL`` off, which registers its own placeholders:
    building a VindLU model raises a clear ImportError, the rest imports.
+6. Two warnings that every command printed and no user can act on are
+   filtered (exact messages only): setuptools' "pkg_resources is deprecated
+   as an API" (mmengine imports it; setuptools<81 is pinned on purpose, see
+   3) and mmcv-lite's "Fail to import ``MultiScaleDeformableAttention``"
+   (a compiled op of full mmcv that DATP does not use). Set
+   ``MMDATP_SHOW_STACK_WARNINGS=1`` to see them again.
 """
 import importlib.util
+import os
 import os.path as osp
 import sys
 import types
+import warnings
 from typing import List
 
 _APPLIED = False
@@ -185,11 +193,34 @@ def disable_incompatible_multimodal() -> bool:
     return True
 
 
+#: Stack fix 6: (message regex, category) of the warnings filtered
+UNACTIONABLE_WARNINGS = (
+    (r'pkg_resources is deprecated as an API', UserWarning),
+    (r'Fail to import ``MultiScaleDeformableAttention`` from '
+     r'``mmcv\.ops', UserWarning),
+)
+
+
+def filter_unactionable_warnings() -> bool:
+    """Stack fix 6: hide the stack warnings no user can act on.
+
+    Returns:
+        bool: True if the filters were installed (False when
+        ``MMDATP_SHOW_STACK_WARNINGS=1``).
+    """
+    if os.environ.get('MMDATP_SHOW_STACK_WARNINGS', '') == '1':
+        return False
+    for message, category in UNACTIONABLE_WARNINGS:
+        warnings.filterwarnings('ignore', message=message, category=category)
+    return True
+
+
 def apply_stack_fixes() -> None:
     """Apply all fixes once; safe to call repeatedly."""
     global _APPLIED
     if _APPLIED:
         return
+    filter_unactionable_warnings()  # first: the imports below warn
     check_dependencies()
     fix_missing_drn()
     allow_mmengine_checkpoints()

@@ -102,8 +102,8 @@ def seed_table(results: Dict[str, Dict[int, float]],
 
     Returns:
         str: The table; a verdict column says whether the row is better or
-        worse than the baseline with the interval excluding zero, or
-        "no difference shown".
+        worse than the baseline with the interval excluding zero, "no
+        difference shown", or "one seed: no CI".
     """
     pct = f'{round(100 * confidence)}%'
     lines = [] if title is None else [title, '']
@@ -131,7 +131,9 @@ def seed_table(results: Dict[str, Dict[int, float]],
                                   [base[s] for s in paired], confidence)
             sign = '+' if diff.mean >= 0 else ''
             diff_cell = sign + diff.format()
-            if diff.excludes_zero():
+            if diff.n < 2:
+                verdict = 'one seed: no CI'
+            elif diff.excludes_zero():
                 verdict = 'better' if diff.mean > 0 else 'WORSE'
             else:
                 verdict = 'no difference shown'

@@ -73,6 +73,6 @@ def test_seed_table_verdicts():
     # 0.923.. - 0.25 = +67.3 points
     assert '+67.3 ±' in lines['better']
     # one paired seed: no interval, so no verdict of better/worse
-    assert 'n/a' in lines['one seed'] and 'no difference shown' in \
+    assert 'n/a' in lines['one seed'] and 'one seed: no CI' in \
         lines['one seed']
     assert lines['absent'] == '| absent | 0 | - | - | - | - |'
