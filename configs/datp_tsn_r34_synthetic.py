@@ -14,8 +14,9 @@ num_segments = 10
 input_size = 64
 
 model = dict(
-    # from scratch: BN statistics must be learnt, so no partial BN
-    backbone=dict(partial_bn=False),
+    # from scratch and offline (no ImageNet weights): BN statistics must be
+    # learnt, so no partial BN
+    backbone=dict(pretrained=None, partial_bn=False),
     cls_head=dict(
         num_classes=num_classes,
         num_segments=num_segments,

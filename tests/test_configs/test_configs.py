@@ -57,6 +57,9 @@ def test_hmdb51_rgb_is_the_papers_setting():
     assert head.weight_generator == dict(
         type='MoGWeightGenerator', num_gaussians=2)
     assert head.num_classes == 51 and head.in_channels == 512
+    # ImageNet ResNet34 by default (paper Sec. 4.2); offline here
+    assert cfg.model.backbone.pretrained == 'torchvision://resnet34'
+    cfg.model.backbone.pretrained = None
     model = MODELS.build(cfg.model)
     model.init_weights()
     x = torch.randn(1, 10, 3, 224, 224)  # one video, N=10 segments

@@ -87,7 +87,9 @@ def test_flow_datp_trains_on_extracted_tvl1_flow(tmp_path):
     cfg = Config.fromfile(CONFIG)
     assert cfg.train_dataloader.dataset.modality == 'Flow'
     assert cfg.model.backbone.in_channels == 10
-    assert cfg.model.backbone.pretrained is None
+    # ImageNet weights by default; this test trains offline from scratch
+    assert cfg.model.backbone.pretrained == 'torchvision://resnet34'
+    cfg.model.backbone.pretrained = None
     retarget(cfg, raw, root, num_classes=len(classes))
     setup_train_cfg(cfg, work_dir=str(tmp_path / 'work'), seed=0,
                     no_validate=True)

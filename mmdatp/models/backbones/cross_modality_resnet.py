@@ -1,4 +1,6 @@
 """ResNet with TSN's cross-modality initialisation for stacked optical flow."""
+import os.path as osp
+
 import torch
 from mmaction.models.backbones import ResNet
 from mmaction.registry import MODELS
@@ -15,14 +17,29 @@ class CrossModalityResNet(ResNet):
     because the shapes differ. TSN's cross-modality initialisation (Wang et
     al., 2016, Sec. 3.2) averages the RGB filters of ``conv1`` over the
     colour channels and replicates the average over the input channels; we
-    do that after the stock loading. Everything else is ``ResNet``.
+    do that after the stock loading. Everything else is ``ResNet``; with
+    ``in_channels=3`` it is exactly ``ResNet``, except that a pretrained
+    checkpoint that cannot be fetched (no network) raises an error that
+    says how to pass a local copy.
 
     Args:
         **kwargs: Arguments of :class:`mmaction.models.ResNet`.
     """
 
     def init_weights(self) -> None:
-        super().init_weights()
+        try:
+            super().init_weights()
+        except (OSError, RuntimeError) as e:  # URLError is an OSError
+            if not isinstance(self.pretrained, str) or \
+                    osp.isfile(self.pretrained):
+                raise
+            raise RuntimeError(
+                f'CrossModalityResNet: cannot load the pretrained weights '
+                f'{self.pretrained!r} ({type(e).__name__}: {e}). Without '
+                'network access, download the torchvision ResNet'
+                f'{self.depth} checkpoint on another machine and pass its '
+                'path with --cfg-options model.backbone.pretrained=PATH '
+                '(or pretrained=None to train from scratch).') from e
         if self.in_channels == 3 or not isinstance(self.pretrained, str) \
                 or not self.torchvision_pretrain:
             return

@@ -1,8 +1,13 @@
 """Cross-modality initialisation of the flow backbone from RGB weights."""
+import os.path as osp
+
 import pytest
 import torch
 import torchvision
 from mmaction.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 
 
 @pytest.fixture(scope='module')
@@ -42,3 +47,41 @@ def test_rgb_is_untouched(tv_checkpoint):
     net.init_weights()
     torch.testing.assert_close(net.conv1.conv.weight.detach(),
                                state['conv1.weight'])
+
+
+def test_offline_imagenet_default_says_how_to_pass_a_local_copy(
+        monkeypatch, tmp_path):
+    """The HMDB51 configs default to torchvision://resnet34; without network
+    the error names the flag that takes a local checkpoint."""
+    import urllib.error
+
+    import mmaction.models.backbones.resnet as resnet_module
+    from mmengine.config import Config
+
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51.py'))
+    assert cfg.model.backbone.type == 'CrossModalityResNet'
+    assert cfg.model.backbone.pretrained == 'torchvision://resnet34'
+    flow = Config.fromfile(
+        osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51_flow.py'))
+    assert flow.model.backbone.pretrained == 'torchvision://resnet34'
+    assert flow.model.backbone.in_channels == 10  # cross-modality init
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError('[Errno -3] Temporary failure in name '
+                                    'resolution')
+
+    monkeypatch.setattr(resnet_module, '_load_checkpoint', no_network)
+    net = MODELS.build(cfg.model.backbone)
+    with pytest.raises(RuntimeError) as e:
+        net.init_weights()
+    msg = str(e.value)
+    assert "'torchvision://resnet34'" in msg and 'URLError' in msg
+    assert '--cfg-options model.backbone.pretrained=PATH' in msg
+    # a local file that fails to load is the file's error, not a network one
+    bad = tmp_path / 'broken.pth'
+    bad.write_bytes(b'not a checkpoint')
+    monkeypatch.undo()
+    net = MODELS.build(dict(cfg.model.backbone, pretrained=str(bad)))
+    with pytest.raises(Exception) as e:
+        net.init_weights()
+    assert 'cfg-options' not in str(e.value)
