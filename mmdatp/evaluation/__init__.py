@@ -4,12 +4,14 @@ from .localisation import localisation_table, window_attention
 from .results import (ClassAccChange, accuracy_report, check_labels_match,
                       class_accuracy_changes, fuse_scores, load_class_names,
                       load_results, per_class_accuracy, save_results)
-from .seed_stats import MeanCI, mean_ci, paired_diff_ci, seed_table
+from .seed_stats import (MeanCI, mean_ci, paired_diff_ci, seed_table,
+                         summary_table)
 
 __all__ = [
     'ClassAccChange', 'accuracy_report', 'check_labels_match',
     'class_accuracy_changes', 'fuse_scores', 'load_class_names',
     'load_results', 'per_class_accuracy', 'save_results', 'MeanCI',
-    'mean_ci', 'paired_diff_ci', 'seed_table', 'window_attention',
+    'mean_ci', 'paired_diff_ci', 'seed_table', 'summary_table',
+    'window_attention',
     'localisation_table'
 ]

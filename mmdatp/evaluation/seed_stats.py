@@ -16,7 +16,9 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 import numpy as np
 from scipy import stats
 
-__all__ = ['MeanCI', 'mean_ci', 'paired_diff_ci', 'seed_table']
+__all__ = [
+    'MeanCI', 'mean_ci', 'paired_diff_ci', 'seed_table', 'summary_table'
+]
 
 
 class MeanCI(NamedTuple):
@@ -139,4 +141,50 @@ def seed_table(results: Dict[str, Dict[int, float]],
                 verdict = 'no difference shown'
         lines.append(f'| {row} | {len(seeds)} | {cell} | {per_seed} | '
                      f'{diff_cell} | {verdict} |')
+    return '\n'.join(lines)
+
+
+def summary_table(results: Dict[str, Dict[str, Dict[int, float]]],
+                  rows: List[str],
+                  baseline: str,
+                  confidence: float = 0.95) -> str:
+    """One Markdown table over several tasks: per row and task, top-1
+    mean ± CI and, in brackets, the paired difference to ``baseline``.
+
+    Args:
+        results (dict): ``{task: {row: {seed: accuracy in [0, 1]}}}``.
+        rows (list[str]): Rows in order.
+        baseline (str): The row the differences are taken to.
+        confidence (float): Coverage of the intervals. Defaults to 0.95.
+
+    Returns:
+        str: The table; a difference whose interval excludes zero is marked
+        "better" or "WORSE".
+    """
+    tasks = list(results)
+    lines = [
+        '| row | ' + ' | '.join(f'`{t}`' for t in tasks) + ' |',
+        '|---|' + '---:|' * len(tasks)
+    ]
+    for row in rows:
+        cells = []
+        for task in tasks:
+            accs = results[task].get(row, {})
+            base = results[task].get(baseline, {})
+            if not accs:
+                cells.append('-')
+                continue
+            seeds = sorted(accs)
+            cell = mean_ci([accs[s] for s in seeds], confidence).format()
+            paired = [s for s in seeds if s in base]
+            if row != baseline and len(paired) > 1:
+                diff = paired_diff_ci([accs[s] for s in paired],
+                                      [base[s] for s in paired], confidence)
+                mark = ''
+                if diff.excludes_zero():
+                    mark = ' better' if diff.mean > 0 else ' WORSE'
+                sign = '+' if diff.mean >= 0 else ''
+                cell += f' ({sign}{diff.format()}{mark})'
+            cells.append(cell)
+        lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)

@@ -76,3 +76,19 @@ def test_seed_table_verdicts():
     assert 'n/a' in lines['one seed'] and 'one seed: no CI' in \
         lines['one seed']
     assert lines['absent'] == '| absent | 0 | - | - | - | - |'
+
+
+def test_summary_table_over_tasks():
+    from mmdatp.evaluation import summary_table
+    results = {
+        'a': {'tsn': {0: .2, 1: .3, 2: .25}, 'datp': {0: .9, 1: .95, 2: .9}},
+        'b': {'tsn': {0: .5, 1: .6, 2: .4}, 'datp': {0: .1, 1: .2, 2: .15}},
+    }
+    lines = summary_table(results, ['tsn', 'datp', 'none'], 'tsn').split('\n')
+    assert lines[0] == '| row | `a` | `b` |'
+    tsn, datp, none = lines[2:]
+    assert tsn == f'| tsn | {mean_ci([.2, .3, .25]).format()} | ' \
+        f'{mean_ci([.5, .6, .4]).format()} |'
+    assert '(+66.7 ±' in datp and datp.count('better') == 1
+    assert '(-35.0 ±' in datp and 'WORSE' in datp
+    assert none == '| none | - | - |'

@@ -242,7 +242,8 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
 
 def main() -> None:
     args = parse_args()
-    from mmdatp.evaluation import localisation_table, seed_table
+    from mmdatp.evaluation import (localisation_table, seed_table,
+                                   summary_table)
     from mmdatp.utils import atomic_open
     jobs = [(task, seed) for task in args.tasks
             for seed in range(args.first_seed, args.first_seed + args.seeds)]
@@ -257,11 +258,12 @@ def main() -> None:
                   f'{100 * runs[job]["top1"][BASELINE]:.1f}%, DATP K=2 '
                   f'{100 * runs[job]["top1"]["DATP features, K=2"]:.1f}%',
                   flush=True)
-    sections = []
+    sections, by_task = [], {}
     for task in args.tasks:
         task_runs = [runs[j] for j in jobs if j[0] == task]
         results = {label: {r['settings']['seed']: r['top1'][label]
                            for r in task_runs} for label, *_ in ROWS}
+        by_task[task] = results
         how = (f'TSN {args.epochs} epochs, then {args.finetune_epochs} '
                'more for every model (fine-tuned from it)'
                if args.protocol == 'finetune' else
@@ -275,7 +277,10 @@ def main() -> None:
                         '(mean over seeds):\n\n' +
                         localisation_table(
                             [r['localisation'] for r in task_runs]))
-    text = '\n\n'.join(sections) + \
+    summary = ('### All tasks: top-1 (%) mean ± 95% CI over seeds (paired '
+               f'difference to {BASELINE}, points)\n\n' +
+               summary_table(by_task, [r[0] for r in ROWS], BASELINE))
+    text = '\n\n'.join([summary] + sections) + \
         f'\n\n({len(jobs)} runs, {time.time() - start:.0f}s wall)\n'
     os.makedirs(args.out, exist_ok=True)
     with atomic_open(osp.join(args.out, 'tables.md'), 'w') as f:
