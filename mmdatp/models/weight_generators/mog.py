@@ -9,8 +9,14 @@ from mmaction.registry import MODELS
 from .base import (LOG_SQRT_2PI, BaseWeightGenerator, inverse_softplus,
                    log_softplus)
 
-#: Cap of |t - mu| / sigma in :func:`mog_log_weights` (overflow guard)
-MAX_Z = 1e4
+#: Cap of |t - mu| / sigma in :func:`mog_log_weights` (overflow guard):
+#: z^2 / 2 <= 5e35 stays finite in float32/bfloat16 (max 3.4e38). The cap
+#: must be far beyond any z the segments can reach: where every segment's z
+#: is capped, all of them get the same log-weight, i.e. uniform attention
+#: instead of Eq. 1's limit (all weight on the segment nearest mu). A cap of
+#: 1e4 did that to a K=1 mixture whose mean ran to t ~ 40 with sigma at its
+#: 1e-3 floor (z ~ 4e4): its weights became average pooling.
+MAX_Z = 1e18
 
 
 def mog_log_weights(times: torch.Tensor,
@@ -33,9 +39,10 @@ def mog_log_weights(times: torch.Tensor,
     Returns:
         torch.Tensor: ``log w`` of shape (B, N); finite for any finite
         inputs: the standardised distance ``|t - mu| / sigma`` is capped at
-        ``MAX_Z`` (a component that far away weighs ``exp(-MAX_Z^2 / 2)``,
-        i.e. exactly 0 in float32 either way), so a collapsing ``sigma`` or
-        a runaway ``mu`` cannot overflow into inf/NaN.
+        ``MAX_Z`` = 1e18, so that ``z^2`` cannot overflow into inf/NaN
+        however ``sigma`` collapses or ``mu`` runs away, while below the cap
+        the segments keep their order (the nearest to ``mu`` weighs most,
+        as in Eq. 1).
     """
     t = times.unsqueeze(-1)  # B, N, 1
     if log_rho is None:

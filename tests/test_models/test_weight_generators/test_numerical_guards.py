@@ -117,3 +117,22 @@ def test_max_sigma_bounds_the_scale_and_keeps_the_init():
     with pytest.raises(ValueError, match='max_sigma'):
         MODELS.build(
             dict(type='MoGWeightGenerator', max_sigma=0.3))  # < sqrt(0.2)
+
+
+@pytest.mark.parametrize('mu', [40.0, -25.0, 1e3])
+def test_far_mean_with_collapsed_sigma_keeps_eq1_limit(mu):
+    """A Gaussian far outside [0, 1] with sigma at its floor: Eq. 1's
+    normalised weights put everything on the segment nearest mu (the last
+    one for mu > 1), not the same weight everywhere. (A cap of z at 1e4
+    made such a K=1 mixture, met in training, into average pooling.)"""
+    times = torch.linspace(0, 1, N).unsqueeze(0)
+    log_w = mog_log_weights(times, torch.ones(1, 1), torch.tensor([[mu]]),
+                            torch.full((1, 1), 1e-3))
+    assert torch.isfinite(log_w).all()
+    a = torch.softmax(log_w, 1)
+    nearest = N - 1 if mu > 1 else 0
+    assert a[0, nearest] == pytest.approx(1.0)
+    # the ordering itself: weights fall with the distance to mu
+    order = torch.argsort(log_w[0], descending=True)
+    expected = torch.argsort((times[0] - mu).abs())
+    assert torch.equal(order, expected)
