@@ -136,3 +136,15 @@ def test_far_mean_with_collapsed_sigma_keeps_eq1_limit(mu):
     order = torch.argsort(log_w[0], descending=True)
     expected = torch.argsort((times[0] - mu).abs())
     assert torch.equal(order, expected)
+    # normalised Eq. 1 in float64 (log-space), and the gradients that
+    # move mu and sigma are there (a capped z would make them zero)
+    t64 = times.double()
+    eq1 = torch.softmax(-0.5 * ((t64 - mu) / 1e-3)**2, 1)
+    torch.testing.assert_close(a.double(), eq1)
+    mu_t = torch.tensor([[mu]], requires_grad=True)
+    sigma_t = torch.full((1, 1), 1e-3, requires_grad=True)
+    log_w = mog_log_weights(times, torch.ones(1, 1), mu_t, sigma_t)
+    torch.log_softmax(log_w, 1)[0, N // 2].backward()
+    assert torch.isfinite(mu_t.grad).all() and mu_t.grad.abs().item() > 0
+    assert torch.isfinite(sigma_t.grad).all() and \
+        sigma_t.grad.abs().item() > 0
