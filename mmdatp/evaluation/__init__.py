@@ -6,6 +6,8 @@ from .results import (ClassAccChange, accuracy_report, check_labels_match,
                       load_results, per_class_accuracy, save_results)
 from .seed_stats import (MeanCI, mean_ci, paired_diff_ci, seed_table,
                          summary_table)
+from .splits import (FUSED, collect_split_accuracies, format_split_table,
+                     mean_over_splits)
 
 __all__ = [
     'ClassAccChange', 'accuracy_report', 'check_labels_match',
@@ -13,5 +15,6 @@ __all__ = [
     'load_results', 'per_class_accuracy', 'save_results', 'MeanCI',
     'mean_ci', 'paired_diff_ci', 'seed_table', 'summary_table',
     'window_attention',
-    'localisation_table'
+    'localisation_table', 'FUSED', 'collect_split_accuracies',
+    'format_split_table', 'mean_over_splits'
 ]

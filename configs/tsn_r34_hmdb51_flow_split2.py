@@ -1,0 +1,12 @@
+# Plain TSN (baseline P3 of Table 4) on the temporal (TV-L1 flow) stream of
+# HMDB51 split 2: tsn_r34_hmdb51_flow.py (split 1) on the lists of split 2,
+# written by tools/data/build_file_list.py (docs/en/data_preparation.md).
+_base_ = './tsn_r34_hmdb51_flow.py'
+
+split = 2
+ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_flow.txt'
+ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_flow.txt'
+ann_file_test = ann_file_val
+train_dataloader = dict(dataset=dict(ann_file=ann_file_train))
+val_dataloader = dict(dataset=dict(ann_file=ann_file_val))
+test_dataloader = dict(dataset=dict(ann_file=ann_file_test))
