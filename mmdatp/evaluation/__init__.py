@@ -1,5 +1,6 @@
 """Scoring, late fusion and per-class analysis of ``--dump`` result pickles;
 statistics over seeds; localisation of DATP's weights."""
+from .generator_trace import mean_trace, trace_table
 from .localisation import localisation_table, window_attention
 from .results import (ClassAccChange, accuracy_report, check_labels_match,
                       class_accuracy_changes, fuse_scores, load_class_names,
@@ -15,6 +16,6 @@ __all__ = [
     'load_results', 'per_class_accuracy', 'save_results', 'MeanCI',
     'mean_ci', 'paired_diff_ci', 'seed_table', 'summary_table',
     'window_attention',
-    'localisation_table', 'FUSED', 'collect_split_accuracies',
+    'localisation_table', 'mean_trace', 'trace_table', 'FUSED', 'collect_split_accuracies',
     'format_split_table', 'mean_over_splits'
 ]

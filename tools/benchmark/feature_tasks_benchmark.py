@@ -211,8 +211,18 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
                 cfg.custom_hooks = [
                     dict(type='InitFromTSNHook', checkpoint=ckpts['tsn'])
                 ]
+        # sigma and mu of the Gaussians per epoch (no-op for other heads)
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='GeneratorTraceHook')
+        ]
         setup_train_cfg(cfg, work_dir=osp.join(out, model), seed=seed)
         Runner.from_cfg(cfg).train()
+    traces = {}
+    for model in ckpts:
+        trace_file = osp.join(out, model, 'generator_trace.json')
+        if osp.isfile(trace_file):
+            with open(trace_file) as f:
+                traces[model] = json.load(f)
     top1, located = {}, {}
     for label, model, pooling, segments in ROWS:
         cfg = _cfg(data_root, model, _epochs(args, model))
@@ -234,10 +244,27 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
             located[label] = window_attention(
                 preds, windows, [v['label'] for v in test_videos])
     saved = dict(settings=settings, top1=top1, localisation=located,
-                 seconds=time.time() - start)
+                 trace=traces, seconds=time.time() - start)
     with atomic_open(result_file, 'w') as f:
         json.dump(saved, f, indent=1)
     return saved
+
+
+def _trace_section(task_runs: List[Dict]) -> str:
+    """Sigma over training of the Gaussian models, mean over seeds."""
+    from mmdatp.evaluation import trace_table
+    labels = {model: label for label, model, pooling, _ in ROWS
+              if pooling == 'datp'}
+    table = trace_table({
+        labels[model]: [r.get('trace', {}).get(model, []) for r in task_runs]
+        for model in labels
+    })
+    if not table:
+        return ''
+    return ('\n\nSigma over training (rho-weighted sigma of the mixture in '
+            'normalised time, and the spread of mu over videos; training '
+            'batches, mean over seeds; epoch 0 is the first batch):\n\n' +
+            table)
 
 
 def main() -> None:
@@ -276,7 +303,8 @@ def main() -> None:
                                    title) + '\n\nWhere the weights look '
                         '(mean over seeds):\n\n' +
                         localisation_table(
-                            [r['localisation'] for r in task_runs]))
+                            [r['localisation'] for r in task_runs]) +
+                        _trace_section(task_runs))
     summary = ('### All tasks: top-1 (%) mean ± 95% CI over seeds (paired '
                f'difference to {BASELINE}, points)\n\n' +
                summary_table(by_task, [r[0] for r in ROWS], BASELINE))

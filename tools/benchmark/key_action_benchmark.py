@@ -54,7 +54,7 @@ from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
 from mmdatp.datasets.synthetic import (TASKS, SyntheticSpec,
                                        make_synthetic_dataset)
 from mmdatp.evaluation import (localisation_table, seed_table,
-                               window_attention)
+                               trace_table, window_attention)
 from mmdatp.utils import atomic_open
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
@@ -204,6 +204,10 @@ def train(args, name: str, out: str, data_root: str, num_classes: int,
             cfg.custom_hooks = [
                 dict(type='InitFromTSNHook', checkpoint=parent_ckpt)
             ]
+    # sigma and mu of the Gaussians per epoch (no-op for other heads)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='GeneratorTraceHook')
+    ]
     setup_train_cfg(cfg, work_dir=work_dir, seed=seed, no_validate=True)
     start = time.time()
     Runner.from_cfg(cfg).train()
@@ -226,9 +230,11 @@ def run_seed(args, seed: int) -> Dict:
     out = osp.join(args.out, args.task, f'seed{seed}')
     meta = make_synthetic_dataset(osp.join(out, 'data'), spec, verbose=False)
     result_file = osp.join(out, 'results.json')
-    settings = {k: v for k, v in vars(args).items() if k != 'first_seed'}
+    # what the checkpoints depend on: a rerun may add --models or seeds
+    settings = {k: v for k, v in vars(args).items()
+                if k not in ('first_seed', 'seeds', 'models', 'out')}
     saved = dict(settings=dict(settings, seed=seed), top1={},
-                 localisation={})
+                 localisation={}, trace={})
     if osp.isfile(result_file):
         with open(result_file) as f:
             old = json.load(f)
@@ -257,6 +263,10 @@ def run_seed(args, seed: int) -> Dict:
             set_test_segments(cfg, segments)
         saved['top1'][label] = float(
             Runner.from_cfg(cfg).test()['acc/top1'])
+        trace_file = osp.join(out, name, 'generator_trace.json')
+        if osp.isfile(trace_file):
+            with open(trace_file) as f:
+                saved.setdefault('trace', {})[name] = json.load(f)
         if dump is not None:
             with open(dump, 'rb') as f:
                 saved['localisation'][label] = window_attention(
@@ -267,6 +277,22 @@ def run_seed(args, seed: int) -> Dict:
         print(f'  seed {seed} {label}: {100 * saved["top1"][label]:.1f}%',
               flush=True)
     return saved
+
+
+def _trace_section(runs: List[Dict], models: List[str]) -> str:
+    """Sigma over training of the Gaussian models, mean over seeds."""
+    labels = {name: label for label, name, pooling, _ in ROWS
+              if pooling == 'datp' and name in models}
+    table = trace_table({
+        labels[name]: [r.get('trace', {}).get(name, []) for r in runs]
+        for name in labels
+    })
+    if not table:
+        return ''
+    return ('\n\nSigma over training (rho-weighted sigma of the mixture in '
+            'normalised time, and the spread of mu over videos; training '
+            'batches, mean over seeds; epoch 0 is the first batch of the '
+            'fine-tuning):\n\n' + table)
 
 
 def main() -> None:
@@ -293,6 +319,7 @@ def main() -> None:
     text = (seed_table(results, rows, BASELINE, title) +
             '\n\nWhere the weights look (test set, mean over seeds):\n\n' +
             localisation_table([r['localisation'] for r in runs]) +
+            _trace_section(runs, args.models) +
             f'\n\n({time.time() - start:.0f}s this run)\n')
     os.makedirs(osp.join(args.out, args.task), exist_ok=True)
     with atomic_open(osp.join(args.out, args.task, 'tables.md'), 'w') as f:

@@ -1,5 +1,6 @@
 """Runner hooks of mmdatp."""
+from .generator_trace_hook import GeneratorTraceHook
 from .init_from_tsn_hook import InitFromTSNHook
 from .replica_check_hook import ReplicaCheckHook
 
-__all__ = ['InitFromTSNHook', 'ReplicaCheckHook']
+__all__ = ['GeneratorTraceHook', 'InitFromTSNHook', 'ReplicaCheckHook']
