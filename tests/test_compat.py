@@ -1,5 +1,7 @@
-"""Each stack fix of mmdatp.compat, with a check that the fix is needed."""
+"""Each stack fix of mmdatp.compat, with a check that the fix is needed,
+its switch and its one log line."""
 import importlib.metadata
+import logging
 import os
 import subprocess
 import sys
@@ -11,27 +13,104 @@ from mmdatp import compat
 from mmengine.logging import HistoryBuffer
 
 PY = sys.executable
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAMES = [fix.name for fix in compat.FIXES]
 
 
-def run_py(code: str) -> subprocess.CompletedProcess:
+def run_py(code: str, **env) -> subprocess.CompletedProcess:
     return subprocess.run([PY, '-c', code],
                           capture_output=True,
                           text=True,
+                          cwd=REPO,
+                          env=dict(os.environ, **env),
                           timeout=300)
 
 
+def test_fix_table_is_documented():
+    with open(os.path.join(REPO, 'docs', 'en', 'stack_fixes.md')) as f:
+        doc = f.read()
+    assert NAMES == ['WARNINGS', 'DEPS', 'DRN', 'WEIGHTS_ONLY', 'MULTIMODAL']
+    for name in NAMES:
+        assert f'`MMDATP_NO_FIX_{name}`' in doc
+
+
+def _spy_fix(name: str, defect: bool, calls: list) -> compat.StackFix:
+    def apply():
+        calls.append(name)
+        return f'changed what {name} fixes'
+
+    return compat.StackFix(name, lambda: defect, apply)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_each_switch_turns_its_fix_off(name, monkeypatch):
+    monkeypatch.setattr(compat, 'STATUS', {})
+    calls = []
+    monkeypatch.setenv(f'MMDATP_NO_FIX_{name}', '1')
+    assert compat.apply_fix(_spy_fix(name, True, calls)) == 'disabled'
+    assert calls == []
+    # '0' (or unset) leaves it on
+    monkeypatch.setattr(compat, 'STATUS', {})
+    monkeypatch.setenv(f'MMDATP_NO_FIX_{name}', '0')
+    assert compat.apply_fix(_spy_fix(name, True, calls)) == 'applied'
+    assert calls == [name]
+
+
+def test_fix_applies_only_where_its_defect_is_found(monkeypatch):
+    monkeypatch.setattr(compat, 'STATUS', {})
+    calls = []
+    assert compat.apply_fix(_spy_fix('DRN', False, calls)) == 'not needed'
+    assert calls == []
+
+
+def test_fix_says_once_what_it_changed(monkeypatch, caplog):
+    monkeypatch.setattr(compat, 'STATUS', {})
+    calls = []
+    fix = _spy_fix('DRN', True, calls)
+    with caplog.at_level(logging.INFO, logger='mmdatp.compat'):
+        assert compat.apply_fix(fix) == 'applied'
+        assert compat.apply_fix(fix) == 'applied'  # recorded, not re-applied
+    assert calls == ['DRN']
+    assert [r.getMessage() for r in caplog.records] == [
+        'mmdatp stack fix DRN: changed what DRN fixes '
+        '(MMDATP_NO_FIX_DRN=1 turns it off)'
+    ]
+
+
+def test_detection_on_this_stack():
+    """What the checks find in the verified stack (requirements/)."""
+    assert compat._mmcv_lite_warns() and compat._setuptools_warns()
+    assert compat.missing_dependencies() == []
+    assert not compat.transformers_too_new()
+    # fixed on import (conftest), so these defects are no longer found
+    assert not compat._drn_defect()
+    assert not compat.weights_only_refuses_mmengine()
+    assert compat.STATUS == dict(
+        WARNINGS='applied', DEPS='not needed',
+        DRN='applied' if compat.drn_is_missing() else 'not needed',
+        WEIGHTS_ONLY='applied', MULTIMODAL='not needed')
+    # the proof that WEIGHTS_ONLY was needed: test_fix_weights_only_...
+
+
 @pytest.mark.skipif(not compat.drn_is_missing(),
-                    reason='this mmaction2 ships drn; fix 1 is a no-op')
-def test_fix1_missing_drn():
-    broken = run_py('import mmaction.models')
+                    reason='this mmaction2 ships drn; fix DRN is a no-op')
+def test_fix_drn_missing_drn_and_its_switch():
+    # the defect: with the fix off, mmdatp (which imports mmaction.models)
+    # fails to import
+    broken = run_py('import mmdatp', MMDATP_NO_FIX_DRN='1')
     assert broken.returncode != 0
     assert "No module named 'mmaction.models.localizers.drn'" in broken.stderr
+    # with it on: the placeholder, and one log line however often it runs
     fixed = run_py(
+        'import logging; logging.basicConfig(level=logging.INFO)\n'
         'import mmdatp, mmaction.models\n'
+        'mmdatp.compat.apply_stack_fixes()\n'
         'from mmaction.models.localizers.drn.drn import DRN\n'
         'try:\n    DRN()\nexcept ImportError as e:\n    print(e)\n')
     assert fixed.returncode == 0, fixed.stderr
     assert 'DRN is not part of the PyPI wheel' in fixed.stdout
+    assert fixed.stderr.count('mmdatp stack fix DRN: registered') == 1
+    assert fixed.stderr.count('mmdatp stack fix') == 3  # WARNINGS, ..ONLY
 
 
 def test_fix2_and_3_dependencies_are_declared():
@@ -55,6 +134,15 @@ def test_check_dependencies_names_what_is_missing(monkeypatch):
         compat.check_dependencies()
     assert 'importlib_metadata' in str(err.value)
     assert 'setuptools<81' in str(err.value)
+    # detected, and turned off by its switch
+    deps = dict((f.name, f) for f in compat.FIXES)['DEPS']
+    monkeypatch.setattr(compat, 'STATUS', {})
+    monkeypatch.setenv('MMDATP_NO_FIX_DEPS', '1')
+    assert compat.apply_fix(deps) == 'disabled'
+    monkeypatch.setattr(compat, 'STATUS', {})
+    monkeypatch.delenv('MMDATP_NO_FIX_DEPS')
+    with pytest.raises(ImportError, match='importlib_metadata'):
+        compat.apply_fix(deps)
 
 
 def _checkpoint_like(tmp_path):
@@ -72,10 +160,11 @@ def _checkpoint_like(tmp_path):
     return path
 
 
-def test_fix4_weights_only_load_of_mmengine_objects(tmp_path):
+def test_fix_weights_only_load_of_mmengine_objects(tmp_path):
     path = _checkpoint_like(tmp_path)
     # without the allow-list torch refuses (weights_only=True by default)
-    broken = run_py(f'import torch; torch.load({str(path)!r})')
+    broken = run_py(f'import mmdatp, torch; torch.load({str(path)!r})',
+                    MMDATP_NO_FIX_WEIGHTS_ONLY='1')
     assert broken.returncode != 0
     assert 'weights_only' in broken.stderr.lower() or \
         'WeightsUnpickler' in broken.stderr
@@ -92,7 +181,7 @@ class NotAllowed:
     """A type that is not on the allow-list."""
 
 
-def test_fix4_keeps_weights_only_on(tmp_path):
+def test_fix_weights_only_keeps_weights_only_on(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save({'x': NotAllowed()}, path)
     with pytest.raises(Exception, match='(?i)weights_only|unpickl'):
@@ -106,7 +195,7 @@ class FetchesAttribute:
         return getattr, (HistoryBuffer, '__init__')
 
 
-def test_fix4_getattr_is_limited_to_history_buffer_stats(tmp_path):
+def test_fix_weights_only_getattr_is_limited_to_history_buffer_stats(tmp_path):
     path = tmp_path / 'getattr.pth'
     torch.save({'x': FetchesAttribute()}, path)
     with pytest.raises(Exception, match='only HistoryBuffer statistics'):
@@ -143,11 +232,10 @@ def _fake_transformers(root, version: str) -> str:
     return str(root)
 
 
-def test_fix5_transformers_5_does_not_break_mmaction_models(tmp_path):
+def test_fix_multimodal_transformers_5_does_not_break_mmaction_models(tmp_path):
     path = _fake_transformers(tmp_path, '5.0.0')
     prefix = f'import sys; sys.path.insert(0, {path!r})\n'
-    broken = run_py(prefix + COMPAT_ALONE + 'c.fix_missing_drn()\n'  # fix 1
-                    'import mmaction.models')
+    broken = run_py(prefix + 'import mmdatp', MMDATP_NO_FIX_MULTIMODAL='1')
     assert broken.returncode != 0
     assert 'transformers' in broken.stderr
     fixed = run_py(
@@ -165,7 +253,7 @@ def test_fix5_transformers_5_does_not_break_mmaction_models(tmp_path):
     assert 'VindLU: ' in fixed.stdout and 'multi-modal' in fixed.stdout
 
 
-def test_fix5_leaves_transformers_4_alone(tmp_path):
+def test_fix_multimodal_leaves_transformers_4_alone(tmp_path):
     path = _fake_transformers(tmp_path, '4.30.0')
     out = run_py(f'import sys; sys.path.insert(0, {path!r})\n' +
                  COMPAT_ALONE + 'print(c.transformers_too_new())')
@@ -173,23 +261,16 @@ def test_fix5_leaves_transformers_4_alone(tmp_path):
     assert out.stdout.strip() == 'False'
 
 
-def test_fix6_hides_only_the_unactionable_stack_warnings():
+def test_fix_warnings_hides_only_the_unactionable_stack_warnings():
     """The pinned stack prints setuptools' pkg_resources deprecation and
     mmcv-lite's MultiScaleDeformableAttention warning on every command;
-    mmdatp filters exactly those, unless MMDATP_SHOW_STACK_WARNINGS=1."""
+    mmdatp filters exactly those, unless MMDATP_NO_FIX_WARNINGS=1."""
     code = ('import warnings; import mmdatp, mmaction.models; '
             'from mmengine.config import Config; '
             "Config.fromfile('configs/datp_tsn_r34_synthetic.py'); "
             "warnings.warn('a warning of our own')")
-    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-    def stderr(show):
-        env = dict(os.environ, MMDATP_SHOW_STACK_WARNINGS=show)
-        return subprocess.run([sys.executable, '-c', code], cwd=repo, env=env,
-                              capture_output=True, text=True,
-                              timeout=300).stderr
-
-    shown, hidden = stderr('1'), stderr('0')
+    shown = run_py(code, MMDATP_NO_FIX_WARNINGS='1').stderr
+    hidden = run_py(code, MMDATP_NO_FIX_WARNINGS='0').stderr
     # the defect is there in this stack...
     assert 'pkg_resources is deprecated' in shown
     assert 'MultiScaleDeformableAttention' in shown
@@ -197,3 +278,10 @@ def test_fix6_hides_only_the_unactionable_stack_warnings():
     assert 'pkg_resources is deprecated' not in hidden
     assert 'MultiScaleDeformableAttention' not in hidden
     assert 'a warning of our own' in hidden
+
+
+def test_old_switch_of_the_warnings_fix(monkeypatch):
+    monkeypatch.delenv('MMDATP_NO_FIX_WARNINGS', raising=False)
+    monkeypatch.setenv('MMDATP_SHOW_STACK_WARNINGS', '1')
+    assert compat.fix_disabled('WARNINGS')
+    assert not compat.fix_disabled('DRN')

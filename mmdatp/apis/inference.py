@@ -1,8 +1,27 @@
-"""What ``tools/demo.py`` reports of one prediction: top-k classes, key
-segments (where the DATP temporal weights peak) in seconds."""
-from typing import Dict, List, Optional, Sequence
+"""Inference on one video, on top of MMAction2's ``init_recognizer``.
+
+:func:`predict_video` runs a DATP recognizer on a video file and keeps what
+Fig. 3 of the paper shows (frames, per-segment scores, temporal weights);
+:func:`top_k_classes` and :func:`key_segments` are what ``tools/demo.py``
+reports of it: the best classes, and the segments where the weights peak,
+in seconds.
+"""
+import copy
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
+import torch
+from mmaction.apis import init_recognizer
+from mmaction.registry import MODELS, TRANSFORMS
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+
+from ..models.heads import DATPHead
+
 
 
 def top_k_classes(scores: np.ndarray,
@@ -92,3 +111,199 @@ def key_segments(weights: np.ndarray,
             time_s=None if fps is None else float(frames[i] / fps),
             attention=float(w[i] / total)) for i in peaks
     ]
+
+
+#: First steps of a test pipeline that reads a video file.
+VIDEO_INITS = ('DecordInit', 'PyAVInit', 'OpenCVInit')
+
+
+def _step_type(step: Dict) -> str:
+    """Transform type without a registry scope ('mmaction.X' -> 'X')."""
+    return str(step.get('type', '')).split('.')[-1]
+
+
+def _test_pipeline(cfg: Config) -> List[Dict]:
+    """The test pipeline: the test dataloader's, else ``test_pipeline``."""
+    for key in ('test_dataloader', 'val_dataloader'):
+        pipeline = ((cfg.get(key) or {}).get('dataset') or {}).get('pipeline')
+        if pipeline:
+            return list(pipeline)
+    pipeline = cfg.get('test_pipeline') or cfg.get('val_pipeline')
+    if not pipeline:
+        raise ValueError('predict_video: the config has no test pipeline '
+                         '(test_dataloader.dataset.pipeline or '
+                         'test_pipeline)')
+    return list(pipeline)
+
+
+def _first_view(sample, key: str) -> Optional[np.ndarray]:
+    """Field ``key`` of a data sample, first view, as numpy (or None)."""
+    if key not in sample:
+        return None
+    value = sample.get(key)
+    value = value.detach().cpu().numpy() if torch.is_tensor(value) \
+        else np.asarray(value)
+    return value[0]
+
+
+@torch.no_grad()
+def predict_video(config: Union[str, Config],
+                  checkpoint: Optional[str],
+                  video: str,
+                  device: Union[str, torch.device] = 'cpu') -> Dict:
+    """Run a DATP recognizer on one video file and keep what Fig. 3 shows.
+
+    The config's test pipeline is run step by step on
+    ``dict(filename=video, label=-1, start_index=0, modality='RGB')``; the
+    RGB frames produced by its decode step (before resizing and cropping)
+    are kept for display, one per segment (the centre frame of each clip).
+    Only pipelines that read video files (``DecordInit``, ``PyAVInit``,
+    ``OpenCVInit``) are supported. With several test views (crops or
+    clips) the per-segment values are those of the first view, while
+    ``pred_label`` and ``class_scores`` are the model's view-averaged
+    prediction.
+
+    Args:
+        config (str | Config): Config file or loaded config (not changed).
+        checkpoint (str, optional): Checkpoint file; None keeps the
+            initial weights (only useful for tests).
+        video (str): Path of a video file.
+        device (str | torch.device): Where to run the model.
+            Defaults to 'cpu'.
+
+    Returns:
+        dict: With N segments and C classes:
+
+        - ``frames`` (np.ndarray): (N, H, W, 3) uint8 RGB frames.
+        - ``frame_inds`` (np.ndarray): (N,) index of each frame in the video.
+        - ``times`` (np.ndarray): (N,) normalised segment times t_i.
+        - ``segment_scores`` (np.ndarray): (N, C) softmax scores I_i.
+        - ``weights`` (np.ndarray): (N,) temporal weights w_i (Eq. 1).
+        - ``attention`` (np.ndarray): (N,) ``w / sum(w)``.
+        - ``pooled_score`` (np.ndarray): (C,) S of Eq. 3.
+        - ``class_scores`` (np.ndarray): (C,) the model's prediction scores.
+        - ``pred_label`` (int) and ``pred_score`` (float, its score).
+        - ``rho``, ``mu``, ``sigma`` (np.ndarray): (K,) Gaussian mixture
+          parameters, only for Gaussian weights (``'datp'`` with
+          ``MoGWeightGenerator``, or ``pooling='random'``).
+        - ``class_names`` (list[str] | None): From the checkpoint's
+          ``dataset_meta``, if it has ``classes``.
+        - ``video`` (str), ``pooling`` (str), ``num_views`` (int).
+        - ``fps`` (float | None) and ``total_frames`` (int): frame rate and
+          length of the video as the init step read them (``fps`` is None
+          if the init step does not report it), to turn frame indices and
+          segment times into seconds.
+
+    Raises:
+        FileNotFoundError: If the video or checkpoint file does not exist.
+        ValueError: If the test pipeline does not read video files, or the
+            model's head is not a ``DATPHead``.
+    """
+    if not isinstance(video, (str, os.PathLike)) or not osp.isfile(video):
+        raise FileNotFoundError(f'predict_video: video file not found: '
+                                f'{video!r}')
+    if checkpoint is not None and not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'predict_video: checkpoint file not found: '
+                                f'{checkpoint!r}')
+    if isinstance(config, (str, os.PathLike)):
+        cfg = Config.fromfile(str(config))
+    elif isinstance(config, Config):
+        cfg = copy.deepcopy(config)  # init_recognizer changes it
+    else:
+        raise TypeError('predict_video: config must be a file path or an '
+                        f'mmengine Config, got {type(config).__name__}')
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+
+    pipeline = _test_pipeline(cfg)
+    first = _step_type(pipeline[0])
+    if first not in VIDEO_INITS:
+        raise ValueError(
+            f'predict_video reads video files, but the test pipeline of '
+            f'this config starts with {first!r} (rawframes or optical flow '
+            f'read from a frame_dir are not supported); use a config whose '
+            f'test pipeline starts with one of {VIDEO_INITS}')
+
+    head_cfg = cfg.model.get('cls_head') or {}
+    head_cls = MODELS.get(head_cfg['type']) if 'type' in head_cfg else None
+    if not (isinstance(head_cls, type) and issubclass(head_cls, DATPHead)):
+        raise ValueError(
+            'predict_video visualises DATP temporal weights, so the model '
+            f'needs a DATPHead, but its cls_head is '
+            f'{head_cfg.get("type")!r}')
+    # MMAction2's init_recognizer: default scope, no backbone pretraining
+    # (the checkpoint has the weights), build, to(device), eval()
+    model = init_recognizer(cfg, None, device)
+    if not isinstance(getattr(model, 'cls_head', None), DATPHead):
+        raise ValueError('predict_video: the built model has no DATPHead '
+                         f'cls_head (got {type(model).__name__})')
+    class_names = None
+    if checkpoint is not None:
+        # init_recognizer loads non-strictly and drops the checkpoint's
+        # meta; a checkpoint that does not fit is an error here, and the
+        # meta holds the class names
+        ckpt = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True)
+        meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
+        classes = (meta.get('dataset_meta') or {}).get('classes')
+        if classes:
+            class_names = [str(c) for c in classes]
+
+    # the test pipeline, keeping the decoded frames
+    results = dict(filename=str(video), label=-1, start_index=0,
+                   modality='RGB')
+    decoded = None
+    for step in pipeline:
+        results = TRANSFORMS.build(step)(results)
+        if results is None:
+            raise RuntimeError(f'predict_video: pipeline step '
+                               f'{_step_type(step)!r} dropped {video}')
+        if _step_type(step) in VIDEO_INITS:
+            fps = results.get('avg_fps')
+            total_frames = int(results['total_frames'])
+        if decoded is None and _step_type(step).endswith('Decode'):
+            decoded = np.stack(results['imgs']).astype(np.uint8)  # F,H,W,3
+            frame_inds = np.asarray(results['frame_inds']).reshape(-1)
+            clip_len = int(results.get('clip_len', 1))
+    if decoded is None:
+        raise ValueError('predict_video: the test pipeline has no decode '
+                         'step (e.g. DecordDecode) after its init step')
+
+    sample = model.test_step(pseudo_collate([results]))[0]
+    seg_scores = _first_view(sample, 'segment_scores')  # N, C
+    n = seg_scores.shape[0]
+    if decoded.shape[0] < n * clip_len:
+        raise ValueError(f'predict_video: the head pooled {n} segments but '
+                         f'the pipeline decoded {decoded.shape[0]} frames '
+                         f'of {clip_len} per clip')
+    centre = clip_len // 2  # the frame shown for a clip of clip_len frames
+    frames = decoded[:n * clip_len].reshape(
+        (n, clip_len) + decoded.shape[1:])[:, centre]
+    frame_inds = frame_inds[:n * clip_len].reshape(n, clip_len)[:, centre]
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError('predict_video: expected RGB frames (H, W, 3), the '
+                         f'decode step gave {decoded.shape[1:]}')
+
+    class_scores = sample.pred_score.detach().cpu().numpy()
+    pred_label = int(sample.pred_label.reshape(-1)[0])
+    pred = dict(
+        video=str(video),
+        frames=np.ascontiguousarray(frames),
+        frame_inds=frame_inds.astype(np.int64),
+        times=_first_view(sample, 'datp_times'),
+        segment_scores=seg_scores,
+        weights=_first_view(sample, 'datp_weights'),
+        attention=_first_view(sample, 'datp_attention'),
+        pooled_score=_first_view(sample, 'pooled_score'),
+        class_scores=class_scores,
+        pred_label=pred_label,
+        pred_score=float(class_scores[pred_label]),
+        class_names=class_names,
+        pooling=model.cls_head.pooling,
+        num_views=int(sample.get('datp_weights').shape[0]),
+        fps=float(fps) if fps else None,
+        total_frames=total_frames)
+    for key in ('rho', 'mu', 'sigma'):
+        value = _first_view(sample, f'datp_{key}')
+        if value is not None:
+            pred[key] = value
+    return pred

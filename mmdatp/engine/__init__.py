@@ -1,4 +1,14 @@
-"""Runner hooks of mmdatp."""
+"""Runner hooks of mmdatp, and the checkpoint checks they use.
+
+``engine`` sits below ``apis``: it imports ``models`` and ``utils``, never
+``apis`` (tested in ``tests/test_engine/test_layering.py``).
+"""
+from .checkpoint import (DATP_NEW_PREFIXES, check_checkpoint,
+                         load_tsn_checkpoint, read_state_dict)
 from .hooks import GeneratorTraceHook, InitFromTSNHook, ReplicaCheckHook
 
-__all__ = ['GeneratorTraceHook', 'InitFromTSNHook', 'ReplicaCheckHook']
+__all__ = [
+    'DATP_NEW_PREFIXES', 'GeneratorTraceHook', 'InitFromTSNHook',
+    'ReplicaCheckHook', 'check_checkpoint', 'load_tsn_checkpoint',
+    'read_state_dict'
+]

@@ -1,5 +1,11 @@
 """Scoring, late fusion and per-class analysis of ``--dump`` result pickles;
-statistics over seeds; localisation of DATP's weights."""
+statistics over seeds; localisation of DATP's weights.
+
+These modules need only the standard library, numpy and scipy (with
+``MMDATP_NO_REGISTER=1`` they import without the stack). The registered
+test metrics, which need MMAction2, are in :mod:`mmdatp.evaluation.metrics`:
+``import mmdatp`` imports them, this package does not.
+"""
 from .generator_trace import mean_trace, trace_table
 from .localisation import localisation_table, window_attention
 from .results import (ClassAccChange, accuracy_report, check_labels_match,

@@ -8,6 +8,20 @@ lazily, and only to write pickles in the same format.
 
 Accuracies are fractions in [0, 1]. Ties between class scores are broken in
 favour of the lower class index, like ``argmax``.
+
+:func:`accuracy_report` gives the same numbers as MMAction2's
+``mmaction.evaluation.functional.top_k_accuracy`` and
+``mean_class_accuracy`` on scores without ties, where every predicted class
+occurs among the labels (tested). It does not call them, because they
+differ elsewhere, and because this module must import without MMAction2
+(``MMDATP_NO_REGISTER=1``):
+
+- on tied scores (an untrained or uniform model), MMAction2's top-k
+  picks the highest class index and ``argmax`` the lowest;
+- MMAction2's mean class accuracy counts a class that is predicted but
+  has no test video as accuracy 0, which lowers the mean by how many such
+  classes the predictions hit; here the mean is over the classes present in
+  the labels, as in the paper.
 """
 import json
 import os

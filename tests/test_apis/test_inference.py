@@ -1,7 +1,12 @@
-"""top_k_classes and key_segments: what tools/demo.py prints."""
+"""predict_video on a trained checkpoint (fixtures `trained`, `pred` in
+tests/conftest.py); top_k_classes and key_segments: what tools/demo.py
+prints."""
+import copy
+
 import numpy as np
 import pytest
-from mmdatp.apis import key_segments, top_k_classes
+import torch
+from mmdatp.apis import inference, key_segments, predict_video, top_k_classes
 
 
 def test_top_k_classes_order_and_names():
@@ -51,3 +56,91 @@ def test_key_segments_bad_input():
         key_segments(np.array([1., np.nan]), np.arange(2), 1.0)
     with pytest.raises(ValueError, match='fps'):
         key_segments(np.array([1., 2.]), np.arange(2), 0.0)
+
+
+def test_predict_video(trained, pred):
+    n = trained['cfg'].model.cls_head.num_segments
+    assert pred['frames'].shape == (n, trained['size'], trained['size'], 3)
+    assert pred['frames'].dtype == np.uint8
+    assert pred['frames'].max() > 0
+    assert len(pred['weights']) == n == len(pred['times'])
+    assert pred['segment_scores'].shape == (n, trained['num_classes'])
+    np.testing.assert_allclose(pred['segment_scores'].sum(1), 1, atol=1e-5)
+    times = pred['times']
+    assert np.all(np.diff(times) > 0) and 0 <= times[0] and times[-1] <= 1
+    # the test sampler takes the centre of 2-frame segments of 20 frames
+    np.testing.assert_array_equal(pred['frame_inds'], np.arange(1, 20, 2))
+    np.testing.assert_allclose(times, pred['frame_inds'] / 19, atol=1e-6)
+    assert np.all(pred['weights'] > 0)
+    np.testing.assert_allclose(pred['attention'].sum(), 1, atol=1e-5)
+    assert 0 <= pred['pred_label'] < trained['num_classes']
+    assert pred['pred_label'] == int(np.argmax(pred['class_scores']))
+    assert pred['pred_score'] == pytest.approx(pred['class_scores'].max())
+    for key in ('rho', 'mu', 'sigma'):
+        assert pred[key].shape == (2, )  # MoG with K=2
+    assert pred['pooling'] == 'datp' and pred['num_views'] == 1
+
+
+def test_predict_video_frames_are_the_decoded_frames(trained, pred):
+    import decord
+    reader = decord.VideoReader(trained['video'])
+    expected = reader.get_batch(list(pred['frame_inds'])).asnumpy()
+    np.testing.assert_array_equal(pred['frames'], expected)
+
+
+def test_predict_video_errors(trained, tmp_path):
+    with pytest.raises(FileNotFoundError, match='video file not found'):
+        predict_video(trained['cfg_path'], trained['ckpt'],
+                      str(tmp_path / 'missing.mp4'))
+    with pytest.raises(FileNotFoundError, match='checkpoint'):
+        predict_video(trained['cfg_path'], str(tmp_path / 'missing.pth'),
+                      trained['video'])
+    tsn = copy.deepcopy(trained['cfg'])
+    tsn.model.cls_head = dict(
+        type='TSNHead', num_classes=trained['num_classes'], in_channels=512)
+    with pytest.raises(ValueError, match='needs a DATPHead.*TSNHead'):
+        predict_video(tsn, trained['ckpt'], trained['video'])
+    frames = copy.deepcopy(trained['cfg'])
+    frames.test_dataloader.dataset.pipeline[0] = dict(type='RawFrameDecode')
+    with pytest.raises(ValueError, match='reads video files'):
+        predict_video(frames, trained['ckpt'], trained['video'])
+
+
+
+
+def test_predict_video_is_built_on_init_recognizer(trained, pred,
+                                                   monkeypatch):
+    calls = []
+    real = inference.init_recognizer
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inference, 'init_recognizer', spy)
+    before = copy.deepcopy(trained['cfg']).to_dict()
+    again = predict_video(trained['cfg'], trained['ckpt'], trained['video'])
+    assert len(calls) == 1
+    np.testing.assert_allclose(again['class_scores'], pred['class_scores'])
+    # init_recognizer changes the config it gets: that is a copy
+    assert calls[0][0] is not trained['cfg']
+    assert trained['cfg'].to_dict() == before
+
+
+def test_predict_video_refuses_a_checkpoint_that_does_not_fit(
+        trained, tmp_path):
+    """init_recognizer alone loads non-strictly; predict_video does not."""
+    ckpt = torch.load(trained['ckpt'], map_location='cpu')
+    ckpt['state_dict'] = {
+        k: v for k, v in ckpt['state_dict'].items()
+        if not k.startswith('cls_head.aux_net.')
+    }
+    bad = str(tmp_path / 'no_aux_net.pth')
+    torch.save(ckpt, bad)
+    with pytest.raises(RuntimeError, match='aux_net'):
+        predict_video(trained['cfg_path'], bad, trained['video'])
+
+
+def test_old_import_path_still_works():
+    from mmdatp.visualization import predict_video as old
+    assert old is predict_video

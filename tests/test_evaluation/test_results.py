@@ -236,3 +236,31 @@ def test_fuse_results_cli_errors(tmp_path, capsys):
     tool.main([rgb, rgb, rgb, '--weights', '1', '1', '2'])
     assert 'fused = 1 * 0:rgb + 1 * 1:rgb + 2 * 2:rgb' in \
         capsys.readouterr().out
+
+
+def test_same_as_mmaction_functional_without_ties():
+    from mmaction.evaluation.functional import (mean_class_accuracy,
+                                                top_k_accuracy)
+    rng = np.random.default_rng(0)
+    scores = rng.random((300, 7))
+    labels = np.arange(300) % 7
+    ours = accuracy_report(scores, labels, topk=(1, 3, 5))
+    theirs = top_k_accuracy(scores, labels, (1, 3, 5))
+    assert [ours[f'top{k}'] for k in (1, 3, 5)] == pytest.approx(theirs)
+    assert ours['mean_class_acc'] == pytest.approx(
+        mean_class_accuracy(scores, labels))
+
+
+def test_where_mmaction_functional_differs():
+    from mmaction.evaluation.functional import (mean_class_accuracy,
+                                                top_k_accuracy)
+    # tied scores: argmax takes class 0 (2 of 4 right), MMAction2 class 2
+    tied, labels = np.full((4, 3), 1 / 3), np.array([0, 0, 2, 1])
+    assert accuracy_report(tied, labels, (1, ))['top1'] == 0.5
+    assert top_k_accuracy(tied, labels, (1, )) == [0.25]
+    # class 2 is predicted once but has no test video: MMAction2 averages
+    # it in as 0, (1 + 2/3 + 0) / 3; we average classes 0 and 1 only
+    scores, labels = np.eye(3)[[0, 1, 1, 2]], np.array([0, 1, 1, 1])
+    assert accuracy_report(scores, labels, (1, ))['mean_class_acc'] == \
+        pytest.approx((1 + 2 / 3) / 2)
+    assert mean_class_accuracy(scores, labels) == pytest.approx(5 / 9)

@@ -179,9 +179,3 @@ def test_init_distributed_none_and_bad_launcher():
     assert 'model_wrapper_cfg' not in cfg
     with pytest.raises(ValueError, match='launcher'):
         init_distributed(cfg, 'ssh')
-
-
-def test_replica_check_hook_validates_interval():
-    from mmdatp.engine import ReplicaCheckHook
-    with pytest.raises(ValueError, match='interval'):
-        ReplicaCheckHook(interval=0)

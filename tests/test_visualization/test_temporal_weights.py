@@ -1,5 +1,5 @@
-"""Fig. 3 figure: predict_video on a trained checkpoint, the plot, the CLI."""
-import copy
+"""Fig. 3 figure: the plot of a prediction (the `trained` and `pred`
+fixtures are in tests/conftest.py), the CLI."""
 import os
 import os.path as osp
 import subprocess
@@ -8,99 +8,13 @@ import sys
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
-from mmdatp.apis import setup_train_cfg, use_synthetic_data
-from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmdatp.evaluation import load_class_names
-from mmdatp.visualization import (plot_temporal_weights,
-                                  predict_video)
-from mmengine.config import Config
-from mmengine.runner import Runner
+from mmdatp.visualization import plot_temporal_weights
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
 CLI = osp.join(REPO, 'tools', 'analysis', 'vis_temporal_weights.py')
 SIZE = 32
 NUM_CLASSES = 3
-
-
-@pytest.fixture(scope='module')
-def trained(tmp_path_factory):
-    """A 1-epoch checkpoint on a tiny 32x32 synthetic dataset."""
-    root = str(tmp_path_factory.mktemp('vis_synthetic'))
-    meta = make_synthetic_dataset(
-        root,
-        SyntheticSpec(
-            num_classes=NUM_CLASSES,
-            train_per_class=4,
-            val_per_class=1,
-            test_per_class=1,
-            num_frames=20,
-            key_len=6,
-            size=SIZE,
-            seed=2),
-        verbose=False)
-    cfg = use_synthetic_data(
-        Config.fromfile(CONFIG),
-        root,
-        num_classes=NUM_CLASSES,
-        size=SIZE,
-        num_workers=0,
-        batch_size=4)
-    cfg.train_cfg.max_epochs = 1
-    cfg.train_cfg.val_interval = 100
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
-    work_dir = str(tmp_path_factory.mktemp('vis_work'))
-    setup_train_cfg(cfg, work_dir=work_dir, seed=0)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    cfg_path = osp.join(work_dir, 'cfg.py')
-    runner.cfg.dump(cfg_path)
-    video = meta['splits']['test']['videos'][0]
-    return dict(
-        cfg=runner.cfg,
-        cfg_path=cfg_path,
-        ckpt=osp.join(work_dir, 'epoch_1.pth'),
-        video=osp.join(root, video['path']),
-        label=video['label'],
-        meta=osp.join(root, 'meta.json'),
-        classes=meta['classes'])
-
-
-@pytest.fixture(scope='module')
-def pred(trained):
-    return predict_video(trained['cfg_path'], trained['ckpt'],
-                         trained['video'])
-
-
-def test_predict_video(trained, pred):
-    n = trained['cfg'].model.cls_head.num_segments
-    assert pred['frames'].shape == (n, SIZE, SIZE, 3)
-    assert pred['frames'].dtype == np.uint8
-    assert pred['frames'].max() > 0
-    assert len(pred['weights']) == n == len(pred['times'])
-    assert pred['segment_scores'].shape == (n, NUM_CLASSES)
-    np.testing.assert_allclose(pred['segment_scores'].sum(1), 1, atol=1e-5)
-    times = pred['times']
-    assert np.all(np.diff(times) > 0) and 0 <= times[0] and times[-1] <= 1
-    # the test sampler takes the centre of 2-frame segments of 20 frames
-    np.testing.assert_array_equal(pred['frame_inds'], np.arange(1, 20, 2))
-    np.testing.assert_allclose(times, pred['frame_inds'] / 19, atol=1e-6)
-    assert np.all(pred['weights'] > 0)
-    np.testing.assert_allclose(pred['attention'].sum(), 1, atol=1e-5)
-    assert 0 <= pred['pred_label'] < NUM_CLASSES
-    assert pred['pred_label'] == int(np.argmax(pred['class_scores']))
-    assert pred['pred_score'] == pytest.approx(pred['class_scores'].max())
-    for key in ('rho', 'mu', 'sigma'):
-        assert pred[key].shape == (2, )  # MoG with K=2
-    assert pred['pooling'] == 'datp' and pred['num_views'] == 1
-
-
-def test_predict_video_frames_are_the_decoded_frames(trained, pred):
-    import decord
-    reader = decord.VideoReader(trained['video'])
-    expected = reader.get_batch(list(pred['frame_inds'])).asnumpy()
-    np.testing.assert_array_equal(pred['frames'], expected)
 
 
 def test_plot_from_prediction(trained, pred, tmp_path):
@@ -197,24 +111,6 @@ def test_plot_rejects_bad_input(tmp_path):
              for k, v in pred.items() if k != 'frames'},
             str(tmp_path / 'x.png'))
     assert not osp.exists(tmp_path / 'x.png')
-
-
-def test_predict_video_errors(trained, tmp_path):
-    with pytest.raises(FileNotFoundError, match='video file not found'):
-        predict_video(trained['cfg_path'], trained['ckpt'],
-                      str(tmp_path / 'missing.mp4'))
-    with pytest.raises(FileNotFoundError, match='checkpoint'):
-        predict_video(trained['cfg_path'], str(tmp_path / 'missing.pth'),
-                      trained['video'])
-    tsn = copy.deepcopy(trained['cfg'])
-    tsn.model.cls_head = dict(
-        type='TSNHead', num_classes=NUM_CLASSES, in_channels=512)
-    with pytest.raises(ValueError, match='needs a DATPHead.*TSNHead'):
-        predict_video(tsn, trained['ckpt'], trained['video'])
-    frames = copy.deepcopy(trained['cfg'])
-    frames.test_dataloader.dataset.pipeline[0] = dict(type='RawFrameDecode')
-    with pytest.raises(ValueError, match='reads video files'):
-        predict_video(frames, trained['ckpt'], trained['video'])
 
 
 def test_load_class_names(tmp_path, trained):

@@ -7,7 +7,7 @@ from typing import Sequence
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
-from ...apis.checkpoint import DATP_NEW_PREFIXES, load_tsn_checkpoint
+from ..checkpoint import DATP_NEW_PREFIXES, load_tsn_checkpoint
 from ...utils.fileio import atomic_open
 
 

@@ -14,11 +14,20 @@ class DATPConvAuxNet(BaseAuxNet):
     Layers (Table 2): ``[1, 7, 7, 512] conv, 64`` (collapses the spatial
     map of each segment), ``[3, 1, 1, 64] conv, 32`` and
     ``[3, 1, 1, 32] conv, 32`` (temporal kernel 3), then ``num_fcs`` fc
-    layers after flattening::
+    layers after flattening. The first conv's kernel covers a segment's
+    whole ``(C_in, s, s)`` map, so it is a linear layer on the flattened
+    map; the other two slide over time only, so they are 1-d convs. The
+    module declares them as what they compute::
 
-        feats (B, N, C_in, h, w) -> (B, C_in, N, h, w) -conv1-> (B, 64, N, 1, 1)
-            -conv2-> (B, 32, N, 1, 1) -conv3-> (B, 32, N, 1, 1)
+        feats (B, N, C_in, s, s) -flatten-> (B*N, C_in*s*s)
+            -conv1 (Linear)-> (B*N, 64) -> (B, 64, N)
+            -conv2 (Conv1d, k=3)-> (B, 32, N) -conv3 (Conv1d, k=3)-> (B, 32, N)
             -flatten-> (B, 32N) -fc...-> theta (B, P)
+
+    Checkpoints saved when these were ``Conv3d`` layers (``convs.0``,
+    ``convs.2``, ``convs.4`` of 5-d weights) load unchanged: a state-dict
+    pre-hook renames and reshapes them (:meth:`_load_from_state_dict`),
+    and they compute the same outputs.
 
     Args:
         in_channels (int): C_in of the backbone features (512 for ResNet34).
@@ -32,6 +41,10 @@ class DATPConvAuxNet(BaseAuxNet):
 
     input_type = 'conv'
 
+    #: Old (``Conv3d``) parameter names -> the layers that replace them
+    _OLD_KEYS = {'convs.0.': 'conv1.', 'convs.2.': 'conv2.',
+                 'convs.4.': 'conv3.'}
+
     def __init__(self,
                  in_channels: int = 512,
                  spatial_size: int = 7,
@@ -43,15 +56,40 @@ class DATPConvAuxNet(BaseAuxNet):
         if len(channels) != 3:
             raise ValueError('DATPConvAuxNet: channels must hold 3 ints '
                              f'(conv1, conv2, conv3), got {channels!r}')
+        for c in channels:
+            _check_positive_int('DATPConvAuxNet', 'channels[i]', c)
         self.in_channels = in_channels
         self.spatial_size = spatial_size
         c1, c2, c3 = channels
         s = spatial_size
-        self.convs = nn.Sequential(
-            nn.Conv3d(in_channels, c1, (1, s, s)), nn.ReLU(True),
-            nn.Conv3d(c1, c2, (3, 1, 1), padding=(1, 0, 0)), nn.ReLU(True),
-            nn.Conv3d(c2, c3, (3, 1, 1), padding=(1, 0, 0)), nn.ReLU(True))
+        self.conv1 = nn.Linear(in_channels * s * s, c1)
+        self.conv2 = nn.Conv1d(c1, c2, 3, padding=1)
+        self.conv3 = nn.Conv1d(c2, c3, 3, padding=1)
         self._build_fcs(c3 * self.num_segments)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              strict, missing_keys, unexpected_keys,
+                              error_msgs) -> None:
+        """Read the ``Conv3d`` layout of older checkpoints.
+
+        ``convs.0.weight`` (c1, C_in, 1, s, s) flattens to ``conv1.weight``
+        (c1, C_in*s*s) in the order the features flatten;
+        ``convs.{2,4}.weight`` (c_out, c_in, 3, 1, 1) drop their unit
+        spatial axes to become ``conv{2,3}.weight`` (c_out, c_in, 3).
+        """
+        for old, new in self._OLD_KEYS.items():
+            for name in ('weight', 'bias'):
+                key = prefix + old + name
+                if key not in state_dict:
+                    continue
+                value = state_dict.pop(key)
+                if name == 'weight':
+                    value = value.flatten(1) if new == 'conv1.' else \
+                        value.flatten(2)
+                state_dict[prefix + new + name] = value
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
 
     def temporal(self, x: torch.Tensor) -> torch.Tensor:
         s = self.spatial_size
@@ -63,20 +101,7 @@ class DATPConvAuxNet(BaseAuxNet):
                 '(e.g. spatial_size = input size / 32)')
         self._check_segments(x.shape[1])
         b, n = x.shape[:2]
-        conv1, conv2, conv3 = self.convs[0], self.convs[2], self.convs[4]
-        # The same maps as self.convs(x.transpose(1, 2)), with the same
-        # parameters (checkpoints are unchanged), computed as what they are:
-        # conv1's kernel covers a segment's whole (C_in, s, s) map, so it is
-        # a matrix product on the flattened map, and conv2/conv3 slide over
-        # time only, i.e. 1-d convs. This skips the copy of the transposed
-        # feature tensor and cuDNN's 3-d convolutions, which on a GPU cost
-        # more than the rest of the head (see tools/benchmark/
-        # overhead_benchmark.py).
-        h = F.relu(F.linear(x.reshape(b * n, -1), conv1.weight.flatten(1),
-                            conv1.bias))  # B*N, c1
+        h = F.relu(self.conv1(x.reshape(b * n, -1)))  # B*N, c1
         h = h.view(b, n, -1).transpose(1, 2)  # B, c1, N
-        h = F.relu(F.conv1d(h, conv2.weight.flatten(2), conv2.bias,
-                            padding=1))
-        h = F.relu(F.conv1d(h, conv3.weight.flatten(2), conv3.bias,
-                            padding=1))
-        return h  # B, c3, N: flattens in the same order as (B, c3, N, 1, 1)
+        h = F.relu(self.conv2(h))  # B, c2, N
+        return F.relu(self.conv3(h))  # B, c3, N

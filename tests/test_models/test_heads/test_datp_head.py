@@ -114,7 +114,7 @@ def test_loss_is_cross_entropy_of_normalised_s():
     # gradients reach the classifier and, through w, the aux net
     assert head.fc_cls.weight.grad.abs().sum() > 0
     assert head.aux_net.regressor.weight.grad.abs().sum() > 0
-    assert head.aux_net.convs[0].weight.grad is not None
+    assert head.aux_net.conv1.weight.grad is not None
 
 
 def test_mixture_score_is_log_of_s_over_sum_s():

@@ -10,7 +10,6 @@ import torch
 from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
-from mmdatp.models.aux_nets import DATPConvAuxNet
 
 
 def build_head(**kwargs):
@@ -80,30 +79,6 @@ def test_loss_never_copies_scores_to_the_host(monkeypatch):
     losses = head.loss(x, samples)
     losses['loss_cls'].backward()
     assert head.aux_net.regressor.bias.grad is not None
-
-
-def test_conv_aux_net_matches_its_3d_convolutions():
-    """conv1 as a matrix product and conv2/3 as 1-d convs compute exactly
-    the Conv3d layers of Table 2, with the same parameters."""
-    torch.manual_seed(0)
-    net = DATPConvAuxNet(
-        in_channels=16, spatial_size=3, num_segments=5, out_channels=6)
-    net.double()
-    for p in net.parameters():
-        torch.nn.init.normal_(p, 0, 0.3)
-    x = torch.randn(4, 5, 16, 3, 3, dtype=torch.float64, requires_grad=True)
-    ours = net.temporal(x).flatten(1)
-    ref = net.convs(x.transpose(1, 2)).flatten(1)
-    torch.testing.assert_close(ours, ref)
-    g = torch.randn_like(ref)
-    grads = torch.autograd.grad(ours, [x] + list(net.convs.parameters()), g)
-    grads_ref = torch.autograd.grad(ref, [x] + list(net.convs.parameters()),
-                                    g)
-    for a, b in zip(grads, grads_ref):
-        torch.testing.assert_close(a, b)
-    # the checkpoint layout is the 3-d one
-    assert net.convs[0].weight.shape == (64, 16, 1, 3, 3)
-    assert net.convs[2].weight.shape == (32, 64, 3, 1, 1)
 
 
 def test_training_skips_pooled_score_but_predictions_keep_it():
