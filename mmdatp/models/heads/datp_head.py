@@ -12,8 +12,8 @@ from mmaction.utils import SampleList
 from ..aux_nets import BaseAuxNet
 from ..build_utils import build_checked, resolve_type
 from ..pooling import weighted_l2_pool
-from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
-                                 mog_log_weights)
+from ..weight_generators import (BaseWeightGenerator, RandomMoG,
+                                 UniformWeights)
 
 POOLINGS = ('datp', 'avg', 'random')
 SCORE_MODES = ('mixture', 'pooled')
@@ -31,6 +31,8 @@ class DATPHead(BaseHead):
         x (B*V*N, C_in, h, w) -avgpool-dropout-fc_cls-> logits (B*V*N, C)
         I = softmax(logits)                           -> (B*V, N, C)
         aux net on I ('score') or on x ('conv')       -> theta (B*V, P)
+          (pooling 'avg'/'random': drawn per video,    -> theta (B, P)
+           no aux net; the views share it)
         weights generator at times t (B*V, N)          -> w (B*V, N)   (Eq. 1)
         S = sum_i I_i w_i / ||w||_2                    -> (B*V, C)     (Eq. 3)
         cls_score = log(S / sum_c S)                   -> (B*V, C)
@@ -49,11 +51,15 @@ class DATPHead(BaseHead):
     returns ``S`` itself as logits (a literal reading of the paper), kept for
     comparison.
 
-    **Testing schemes** (paper Table 4), chosen by ``pooling``:
-    ``'datp'`` adaptive weights (N segments per view, as trained);
-    ``'avg'`` average of the softmax scores over any number of segments
-    (P2/P3); ``'random'`` a mixture of ``random_num_gaussians`` random
-    Gaussians per video (P1), seeded by ``random_seed``.
+    **Testing schemes** (paper Table 4), chosen by ``pooling``; the head
+    only pools, each weighting is a registered weights generator:
+    ``'datp'`` adaptive weights of ``weight_generator`` from the aux net (N
+    segments per view, as trained); ``'avg'`` :class:`UniformWeights`, the
+    average of the softmax scores over any number of segments (P2/P3);
+    ``'random'`` :class:`RandomMoG`, a mixture of ``random_num_gaussians``
+    Gaussians drawn once per video (P1): equal mixture weights, means
+    ``~ U[0, 1]``, standard deviations ``~ U[0.05, 0.25]``, seeded by
+    ``random_seed``. 'avg' and 'random' run no aux net.
 
     Predictions carry, per video, the fields ``datp_weights`` (w, (V, N)),
     ``datp_attention`` (w / sum w), ``datp_times`` (t), ``segment_scores``
@@ -76,7 +82,7 @@ class DATPHead(BaseHead):
         score_mode (str): 'mixture' (log of S / sum S, see above) or
             'pooled' (S as logits). Defaults to 'mixture'.
         random_num_gaussians (int): K of the random mixture used by
-            ``pooling='random'``. Defaults to 2.
+            ``pooling='random'`` (:class:`RandomMoG`). Defaults to 2.
         random_seed (int, optional): Seed of ``pooling='random'``.
             Defaults to None (torch's global generator).
         spatial_type (str): 'avg' to average-pool the features before
@@ -133,8 +139,10 @@ class DATPHead(BaseHead):
         self.pooling = pooling
         self.score_mode = score_mode
         self.random_num_gaussians = random_num_gaussians
-        self.random_seed = random_seed
-        self._random_generator: Optional[torch.Generator] = None
+        # the testing schemes' generators (no parameters, no state_dict keys)
+        self.uniform_weights = UniformWeights()
+        self.random_weights = RandomMoG(
+            num_gaussians=random_num_gaussians, seed=random_seed)
         self.spatial_type = spatial_type
         self.init_std = init_std
 
@@ -186,6 +194,19 @@ class DATPHead(BaseHead):
         nn.init.zeros_(self.fc_cls.bias)
         self.aux_net.init_regressor(self.weight_generator.init_params())
 
+    @property
+    def random_seed(self) -> Optional[int]:
+        """Seed of ``pooling='random'`` (of :attr:`random_weights`)."""
+        return self.random_weights.seed
+
+    @property
+    def pooling_generator(self) -> BaseWeightGenerator:
+        """The weights generator of the current ``pooling`` scheme."""
+        return dict(
+            datp=self.weight_generator,
+            avg=self.uniform_weights,
+            random=self.random_weights)[self.pooling]
+
     # ------------------------------------------------------------------ #
     def _views(self, num_segs: int) -> Tuple[int, int]:
         """(views V, segments per view n) for ``num_segs`` inputs per video."""
@@ -198,20 +219,6 @@ class DATPHead(BaseHead):
                 f'{num_segs} segments (not a multiple); sample N='
                 f'{self.num_segments} segments per view or use pooling=avg')
         return num_segs // self.num_segments, self.num_segments
-
-    def _random_log_weights(self, times: torch.Tensor) -> torch.Tensor:
-        """P1: log-weights of a random K-Gaussian mixture per video."""
-        if self._random_generator is None and self.random_seed is not None:
-            self._random_generator = torch.Generator().manual_seed(
-                self.random_seed)
-        k = self.random_num_gaussians
-        draw = torch.rand((times.shape[0], 3, k),
-                          generator=self._random_generator).to(times)
-        rho = 0.1 + 0.9 * draw[:, 0]  # mixture weights in [0.1, 1]
-        mu = draw[:, 1]  # means in [0, 1]
-        sigma = (0.01 + 0.49 * draw[:, 2]).sqrt()  # variances in [0.01, 0.5]
-        return mog_log_weights(times, rho, mu, sigma), dict(
-            rho=rho, mu=mu, sigma=sigma)
 
     def forward(self,
                 x: torch.Tensor,
@@ -257,19 +264,20 @@ class DATPHead(BaseHead):
         probs = log_probs.exp()  # I
 
         t = self._expand_times(times, bv, views, n, x)
-        params: Dict[str, torch.Tensor] = {}
-        if self.pooling == 'avg':
-            log_w = torch.zeros_like(t)
-        elif self.pooling == 'random':
-            log_w, params = self._random_log_weights(t)
-        else:
+        generator = self.pooling_generator
+        if generator.learned:
             if self.aux_net.input_type == 'score':
                 theta = self.aux_net(probs)
             else:
                 theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
-            log_w = self.weight_generator.log_weights(theta, t)
-            if return_details:
-                params = self.weight_generator.decode(theta)
+        else:
+            # one draw per video, shared by its views (times are too)
+            theta = generator.sample_theta(bv // views, t[::views])
+            theta = theta.unsqueeze(1).expand(-1, views, -1).reshape(bv, -1)
+        log_w = generator.log_weights(theta, t)
+        params: Dict[str, torch.Tensor] = {}
+        if return_details:
+            params = generator.decode(theta)
 
         log_a = F.log_softmax(log_w, dim=1)  # normalised weights a = w/sum w
         if return_details or self.score_mode == 'pooled':
