@@ -208,17 +208,45 @@ class DATPHead(BaseHead):
             random=self.random_weights)[self.pooling]
 
     # ------------------------------------------------------------------ #
-    def _views(self, num_segs: int) -> Tuple[int, int]:
-        """(views V, segments per view n) for ``num_segs`` inputs per video."""
-        if self.pooling == 'avg':
-            return 1, num_segs
-        if num_segs % self.num_segments:
+    def _views(self,
+               num_segs: int,
+               times_len: Optional[int] = None) -> Tuple[int, int]:
+        """(views V, segments per view n) for ``num_segs`` inputs per video.
+
+        The segment times, when given, describe one view: ``n`` is their
+        length and ``V = num_segs / n`` (spatial crops share the times).
+        Without times, 'avg' reads one view of ``num_segs`` segments and
+        'datp'/'random' read views of the N segments the head was built for.
+        'datp' needs ``n = N`` (its aux net and discrete weights are sized
+        for N); 'avg' and 'random' weight any ``n`` by the times.
+        """
+        n_head = self.num_segments
+        if times_len is not None:
+            if times_len < 1 or num_segs % times_len:
+                raise ValueError(
+                    f'DATPHead: a video brought {num_segs} segments but '
+                    f'{times_len} segment_times; the inputs must be V '
+                    f'views of the {times_len} segments the times describe')
+            views, n = num_segs // times_len, times_len
+        elif self.pooling == 'avg':
+            views, n = 1, num_segs
+        else:
+            if num_segs % n_head:
+                raise ValueError(
+                    f'DATPHead(pooling={self.pooling!r}) was built for '
+                    f'num_segments={n_head}, but a video brought '
+                    f'{num_segs} segments (not a multiple); sample N='
+                    f'{n_head} segments per view or use pooling=avg')
+            views, n = num_segs // n_head, n_head
+        if self.pooling == 'datp' and n != n_head:
             raise ValueError(
-                f'DATPHead(pooling={self.pooling!r}) was built for '
-                f'num_segments={self.num_segments}, but a video brought '
-                f'{num_segs} segments (not a multiple); sample N='
-                f'{self.num_segments} segments per view or use pooling=avg')
-        return num_segs // self.num_segments, self.num_segments
+                f"DATPHead(pooling='datp') was built for num_segments="
+                f'{n_head} segments per view, but the test sampler gave '
+                f'{n} segments per view ({num_segs} per video, {views} '
+                f'view(s)); sample N={n_head} (DATPSampleFrames '
+                f'num_segments, tools/test.py --num-segments {n_head}) or '
+                'test with --pooling avg, which pools any number')
+        return views, n
 
     def forward(self,
                 x: torch.Tensor,
@@ -235,8 +263,9 @@ class DATPHead(BaseHead):
             num_segs (int, optional): Segments per video (V * N for V views).
                 Defaults to ``num_segments``.
             times (torch.Tensor, optional): Normalised segment times of
-                shape (B, n) or (n,); defaults to the segment centres
-                ``(i + 0.5) / n``.
+                one view, shape (B, n) or (n,); their length ``n`` sets the
+                views ``V = num_segs / n``. Defaults to the segment centres
+                ``(i + 0.5) / n`` (see :meth:`_views` for ``n``).
             return_details (bool): Also return the weights, parameters and
                 per-segment scores. Defaults to False.
 
@@ -252,7 +281,10 @@ class DATPHead(BaseHead):
         if x.shape[0] % num_segs:
             raise ValueError(f'DATPHead: batch of {x.shape[0]} features is '
                              f'not a multiple of num_segs={num_segs}')
-        views, n = self._views(num_segs)
+        if times is not None:
+            times = torch.as_tensor(times)
+        views, n = self._views(num_segs,
+                               None if times is None else times.shape[-1])
         bv = x.shape[0] // n  # B * V
 
         feat = self.avg_pool(x) if self.avg_pool is not None else x
@@ -333,9 +365,13 @@ class DATPHead(BaseHead):
         return times.unsqueeze(1).expand(-1, views, -1).reshape(bv, n)
 
     # ------------------------------------------------------------------ #
-    def _times_from(self, data_samples: SampleList, num_segs: int,
+    def _times_from(self, data_samples: SampleList,
                     device: torch.device) -> Optional[torch.Tensor]:
-        """Stack ``segment_times`` recorded by ``DATPSampleFrames``.
+        """Stack ``segment_times`` recorded by ``DATPSampleFrames``: (B, n).
+
+        Each sample's times describe the ``n`` segments of one view (the
+        crops of a video share them); :meth:`forward` reads the views from
+        ``n``.
 
         Host times go to a GPU through pinned memory without blocking: a
         plain host-to-device copy synchronises the stream, stalling the host
@@ -344,7 +380,6 @@ class DATPHead(BaseHead):
         """
         if not data_samples or 'segment_times' not in data_samples[0]:
             return None
-        _, n = self._views(num_segs)
         values = [sample.segment_times for sample in data_samples]
         # host arrays (what the pipeline packs) become one tensor for the
         # batch: a tensor op per sample costs ~10 us of dispatch, 32 per
@@ -354,16 +389,11 @@ class DATPHead(BaseHead):
         for value in values:
             t = value if on_device else np.asarray(value, dtype=np.float32)
             t = t.reshape(-1)
-            if len(t) != n:
-                # e.g. several views sampled with their own times: the
-                # views share the layout, keep the first view's times.
-                if len(t) % n:
-                    raise ValueError(
-                        f'DATPHead: a data sample has {len(t)} '
-                        f'segment_times but the head pools {n} segments '
-                        'per view; check num_segments of DATPSampleFrames '
-                        'and of the head')
-                t = t[:n]
+            if rows and len(t) != len(rows[0]):
+                raise ValueError(
+                    f'DATPHead: data samples of one batch have '
+                    f'{len(rows[0])} and {len(t)} segment_times; sample the '
+                    'same number of segments for every video')
             rows.append(t)
         if on_device:
             return torch.stack(rows).to(device)
@@ -376,7 +406,7 @@ class DATPHead(BaseHead):
              **kwargs) -> Dict:
         """Loss of the pooled prediction (see class docstring)."""
         num_segs = kwargs.pop('num_segs', self.num_segments)
-        times = self._times_from(data_samples, num_segs, feats.device)
+        times = self._times_from(data_samples, feats.device)
         cls_scores = self(feats, num_segs=num_segs, times=times)
         if cls_scores.shape[0] != len(data_samples):
             raise ValueError(
@@ -428,7 +458,7 @@ class DATPHead(BaseHead):
                 **kwargs) -> SampleList:
         """Predict, attaching the temporal weights to each data sample."""
         num_segs = kwargs.pop('num_segs', self.num_segments)
-        times = self._times_from(data_samples, num_segs, feats.device)
+        times = self._times_from(data_samples, feats.device)
         cls_scores, details = self(
             feats, num_segs=num_segs, times=times, return_details=True)
         data_samples = self.predict_by_feat(cls_scores, data_samples)

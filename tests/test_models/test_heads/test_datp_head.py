@@ -152,25 +152,99 @@ def test_builds_and_shapes(aux, gen, b, n):
     torch.testing.assert_close(score.exp().sum(1), torch.ones(b))
 
 
-def test_several_views_and_predictions_carry_weights():
-    head = build_head()
-    n, views, b = 5, 3, 2
+def samples_with_times(times, b):
     samples = [ActionDataSample().set_gt_label(i) for i in range(b)]
-    times = torch.linspace(0.0, 1.0, n)
-    for s in samples:
-        s.set_field(times.numpy(), 'segment_times')
-    out = head.predict(feats(b, n * views), samples, num_segs=n * views)
-    for s in out:
-        assert s.pred_score.shape == (4, )
+    for s, t in zip(samples, times):
+        s.set_field(t.numpy(), 'segment_times')
+    return samples
+
+
+def test_several_views_are_pooled_each_on_its_own():
+    """V crops of N segments (crop-major, as ThreeCrop packs them): each
+    view is pooled like a video of its own, at its video's times."""
+    head = build_head()
+    set_theta(head, [0.3, 0.2, -1.0, 0.9, 0.7, -0.5])
+    with torch.no_grad():  # theta depends on the features of each view
+        head.aux_net.regressor.weight.normal_(0, 0.5)
+    n, views, b = 5, 3, 2
+    times = torch.tensor([[0.0, 0.1, 0.3, 0.7, 1.0], [0.2, 0.3, 0.4, 0.5,
+                                                      0.6]])
+    x = feats(b, n * views)
+    out = head.predict(x, samples_with_times(times, b), num_segs=n * views)
+    x_views = x.view(b, views, n, *x.shape[1:])
+    for i, s in enumerate(out):
         assert s.datp_weights.shape == (views, n)
-        assert s.datp_mu.shape == (views, 2)
         assert s.segment_scores.shape == (views, n, 4)
-        torch.testing.assert_close(s.datp_times[0], times)
-        torch.testing.assert_close(s.datp_attention.sum(-1),
-                                   torch.ones(views))
+        torch.testing.assert_close(s.datp_times, times[i].expand(views, n))
+        for v in range(views):
+            _, alone = head(
+                x_views[i, v], n, times=times[i:i + 1], return_details=True)
+            torch.testing.assert_close(s.datp_weights[v], alone['weights'][0])
+            torch.testing.assert_close(s.datp_mu[v], alone['mu'][0])
+            torch.testing.assert_close(s.pooled_score[v],
+                                       alone['pooled_score'][0])
+        # the views differ (their features do), so the check above has teeth
+        assert (s.datp_mu[1:] - s.datp_mu[:1]).abs().max() > 1e-3
         # 'prob' averaging of the views recovers the mean of S / sum S
         s_norm = s.pooled_score / s.pooled_score.sum(-1, keepdim=True)
         torch.testing.assert_close(s.pred_score, s_norm.mean(0))
+
+
+def test_avg_pools_several_views_of_25_segments():
+    """TSN's test and the paper's P2: 3 crops x 25 segments, one row of 25
+    segment_times per video (the crops share them)."""
+    head = build_head(pooling='avg')  # built for N=5: avg pools any N
+    n, views, b = 25, 3, 2
+    times = (torch.arange(n) + 0.5).div(n).expand(b, n)
+    x = feats(b, n * views)
+    out = head.predict(x, samples_with_times(times, b), num_segs=n * views)
+    probs = segment_probs(head, x, n).view(b, views, n, 4)
+    for i, s in enumerate(out):
+        assert s.datp_weights.shape == (views, n)
+        torch.testing.assert_close(s.datp_attention,
+                                   torch.full((views, n), 1 / n))
+        torch.testing.assert_close(s.pooled_score,
+                                   probs[i].mean(1) * n**0.5)
+        # average of all 75 softmax scores
+        torch.testing.assert_close(s.pred_score, probs[i].mean((0, 1)))
+
+
+def test_random_pools_several_views_at_the_videos_times():
+    head = build_head(pooling='random', random_seed=0)
+    n, views, b = 5, 3, 2
+    times = torch.rand(b, n).sort(1).values
+    out = head.predict(
+        feats(b, n * views), samples_with_times(times, b),
+        num_segs=n * views)
+    for i, s in enumerate(out):
+        torch.testing.assert_close(s.datp_times, times[i].expand(views, n))
+        mu, sigma = s.datp_mu[0], s.datp_sigma[0]
+        w = (0.5 * torch.exp(-(times[i, :, None] - mu)**2 / (2 * sigma**2)) /
+             (sigma * math.sqrt(2 * math.pi))).sum(-1)
+        torch.testing.assert_close(s.datp_weights, w.expand(views, n))
+
+
+def test_sampler_with_more_segments_than_the_head():
+    """Head N=10, test sampler N=20 (no --num-segments): the 20 times say
+    it is one view of 20 segments, not 2 views of 10."""
+    n_head, n = 10, 20
+    times = ((torch.arange(n) + 0.5) / n).expand(2, n)
+    x = feats(2, n)
+    head = build_head(n=n_head)
+    with pytest.raises(ValueError, match='num_segments=10.* gave 20'):
+        head.predict(x, samples_with_times(times, 2), num_segs=n)
+    for pooling in ('avg', 'random'):
+        head = build_head(n=n_head, pooling=pooling, random_seed=0)
+        out = head.predict(x, samples_with_times(times, 2), num_segs=n)
+        for s in out:
+            # the true times, t from .025 to .975, not t[:10] twice
+            torch.testing.assert_close(s.datp_times, times[:1])
+            assert s.datp_weights.shape == (1, n)
+    s = out[0]  # random: Eq. 1 at the true times
+    w = (0.5 * torch.exp(-(times[0, :, None] - s.datp_mu[0])**2 /
+                         (2 * s.datp_sigma[0]**2)) /
+         (s.datp_sigma[0] * math.sqrt(2 * math.pi))).sum(-1)
+    torch.testing.assert_close(s.datp_weights[0], w)
 
 
 def test_segment_times_change_the_weights():

@@ -144,9 +144,10 @@ def test_times_from_host_arrays_and_device_tensors():
         d.set_field(t, 'segment_times')  # as moved by a preprocessor
     cpu = torch.device('cpu')
     for samples in (host, dev):
-        out = head._times_from(samples, 5, cpu)
+        out = head._times_from(samples, cpu)
         torch.testing.assert_close(out, torch.stack(times))
-    bad = [ActionDataSample()]
-    bad[0].set_field(torch.rand(7).numpy(), 'segment_times')
-    with pytest.raises(ValueError, match='7 segment_times'):
-        head._times_from(bad, 5, cpu)
+    bad = [ActionDataSample(), ActionDataSample()]
+    bad[0].set_field(torch.rand(5).numpy(), 'segment_times')
+    bad[1].set_field(torch.rand(7).numpy(), 'segment_times')
+    with pytest.raises(ValueError, match='5 and 7 segment_times'):
+        head._times_from(bad, cpu)
