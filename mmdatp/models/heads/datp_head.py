@@ -12,6 +12,7 @@ from mmaction.utils import SampleList
 from ..aux_nets import BaseAuxNet
 from ..build_utils import build_checked, resolve_type
 from ..pooling import weighted_l2_pool
+from ..precision import autocast_off
 from ..weight_generators import (BaseWeightGenerator, RandomMoG,
                                  UniformWeights)
 
@@ -292,7 +293,10 @@ class DATPHead(BaseHead):
         if self.dropout is not None:
             feat = self.dropout(feat)
         logits = self.fc_cls(feat).view(bv, n, -1)  # B*V, N, C
-        log_probs = F.log_softmax(logits, dim=-1)
+        # from the scores on, float32 whatever the autocast dtype (float64
+        # stays float64): theta, the weights and the pooling need it
+        dtype = torch.promote_types(logits.dtype, torch.float32)
+        log_probs = F.log_softmax(logits.to(dtype), dim=-1)
         probs = log_probs.exp()  # I
 
         t = self._expand_times(times, bv, views, n, x)
@@ -306,23 +310,26 @@ class DATPHead(BaseHead):
             # one draw per video, shared by its views (times are too)
             theta = generator.sample_theta(bv // views, t[::views])
             theta = theta.unsqueeze(1).expand(-1, views, -1).reshape(bv, -1)
-        log_w = generator.log_weights(theta, t)
-        params: Dict[str, torch.Tensor] = {}
-        if return_details:
-            params = generator.decode(theta)
+        with autocast_off(x.device):
+            theta = theta.to(dtype)  # the aux net's regressor is float32
+            log_w = generator.log_weights(theta, t.to(dtype))
+            params: Dict[str, torch.Tensor] = {}
+            if return_details:
+                params = generator.decode(theta)
 
-        log_a = F.log_softmax(log_w, dim=1)  # normalised weights a = w/sum w
-        if return_details or self.score_mode == 'pooled':
-            # S is invariant to the scale of w: shift by the max for
-            # stability. Only computed where used: in 'mixture' training the
-            # loss needs log_a alone, and each skipped op is a kernel launch
-            # less per iteration on a GPU.
-            w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
-            pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
-        if self.score_mode == 'mixture':
-            cls_score = torch.logsumexp(log_probs + log_a.unsqueeze(-1), 1)
-        else:
-            cls_score = pooled
+            log_a = F.log_softmax(log_w, dim=1)  # a = w / sum w
+            if return_details or self.score_mode == 'pooled':
+                # S is invariant to the scale of w: shift by the max for
+                # stability. Only computed where used: in 'mixture'
+                # training the loss needs log_a alone, and each skipped op
+                # is a kernel launch less per iteration on a GPU.
+                w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
+                pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
+            if self.score_mode == 'mixture':
+                cls_score = torch.logsumexp(log_probs + log_a.unsqueeze(-1),
+                                            1)
+            else:
+                cls_score = pooled
         if not return_details:
             return cls_score
         details = dict(
