@@ -5,8 +5,9 @@ video, in dataset order. Each dict holds at least ``pred_score`` (C,), the
 class probabilities averaged over views, and ``gt_label`` (1,); values are
 torch tensors or numpy arrays. A ``DATPHead`` also dumps ``pooled_score``
 (V, C), the paper's pooled score S of Eq. 3 for each view, which is what
-the paper's late fusion adds (see :data:`FUSION_SCORES`). Only numpy is needed here: torch is imported
-lazily, and only to write pickles in the same format.
+the paper's late fusion adds (see :data:`FUSION_SCORES`). Only numpy is
+needed here: torch is imported lazily, and only to write pickles in the
+same format.
 
 Accuracies are fractions in [0, 1]. Ties between class scores are broken in
 favour of the lower class index, like ``argmax``.

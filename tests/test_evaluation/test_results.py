@@ -256,7 +256,8 @@ def test_fuse_results_cli_errors(tmp_path, capsys):
 
 def test_pooled_scores_average_the_views_and_are_required(tmp_path):
     path = str(tmp_path / 'views.pkl')
-    pooled = np.array([[[1.0, 3.0], [3.0, 1.0], [2.0, 8.0]]])  # 1 video, 3 views
+    # 1 video, 3 views
+    pooled = np.array([[[1.0, 3.0], [3.0, 1.0], [2.0, 8.0]]])
     save_results(path, np.array([[0.4, 0.6]]), np.array([1]), pooled)
     scores, _ = load_results(path, 'pooled_score')
     np.testing.assert_allclose(scores, [[2.0, 4.0]])

@@ -12,8 +12,9 @@ stream, in split order::
 ``--fuse`` adds the late fusion of the streams on each split (default
 weights for two streams: 1 1.5, the paper's spatial/temporal weights; or
 ``--fuse 1 1.5``); it adds the pooled scores S, as the paper, or S / sum S
-with ``--fuse-on normalised``. Prints top-1 (%) per split and the mean over the splits,
-then the mean top-5 and mean class accuracy (``--metric`` picks the table).
+with ``--fuse-on normalised``. Prints top-1 (%) per split and the mean over
+the splits, then the mean top-5 and mean class accuracy (``--metric``
+picks the table).
 """
 import argparse
 import sys
