@@ -110,22 +110,77 @@ def test_loss_is_cross_entropy_of_normalised_s():
     s_norm = d['pooled_score'] / d['pooled_score'].sum(1, keepdim=True)
     expected = -s_norm[torch.arange(4), torch.arange(4)].log().mean()
     torch.testing.assert_close(losses['loss_cls'], expected)
-    losses['loss_cls'].backward()
-    # gradients reach the classifier and, through w, the aux net
+
+
+def test_loss_gradients_reach_theta_and_the_aux_net():
+    """d loss / d theta against central differences (float64), and a
+    non-zero gradient below the regressor once its weights are not zero."""
+    head = build_head().double()
+    head.train()
+    set_theta(head, [0.3, 0.2, -1.0, 0.9, 0.7, -0.5])
+    with torch.no_grad():  # segments that disagree: the weights matter
+        head.fc_cls.weight.normal_(
+            0, 1, generator=torch.Generator().manual_seed(0))
+    x = feats(4, 5).double()
+    samples = [ActionDataSample().set_gt_label(i) for i in range(4)]
+
+    def loss():
+        return head.loss(x, samples, num_segs=5)['loss_cls']
+
+    head.zero_grad()
+    loss().backward()
+    bias = head.aux_net.regressor.bias
+    grad = bias.grad.clone()
+    numeric = torch.zeros_like(grad)
+    eps = 1e-6
+    with torch.no_grad():
+        for i in range(bias.numel()):
+            bias[i] += eps
+            up = loss()
+            bias[i] -= 2 * eps
+            down = loss()
+            bias[i] += eps
+            numeric[i] = (up - down) / (2 * eps)
+    torch.testing.assert_close(grad, numeric, atol=1e-7, rtol=1e-5)
+    assert grad.abs().min() > 1e-3  # every parameter of the mixture moves
     assert head.fc_cls.weight.grad.abs().sum() > 0
-    assert head.aux_net.regressor.weight.grad.abs().sum() > 0
-    assert head.aux_net.convs[0].weight.grad is not None
+    # the STN-style init zeroes the regressor weights, so nothing flows
+    # below them yet; with weights, the first aux-net layer gets gradient
+    with torch.no_grad():
+        head.aux_net.regressor.weight.normal_(0, 0.1)
+    head.zero_grad()
+    loss().backward()
+    first = [p for name, p in head.aux_net.named_parameters()
+             if not name.startswith('regressor')][0]
+    assert first.grad is not None and first.grad.abs().sum() > 1e-8
 
 
 def test_mixture_score_is_log_of_s_over_sum_s():
+    """cls_score and S against Eq. 1 and 3 written out from theta."""
     head = build_head(aux_net=dict(type='DATPScoreAuxNet'))
-    set_theta(head, [0.3, 0.1, -1.0, 0.9, 0.7, -0.5])
-    x = feats(2, 5)
-    score, d = head(x, 5, return_details=True)
-    probs = segment_probs(head, x, 5)
-    s = weighted_l2_pool(probs, d['weights'])
+    raw = torch.tensor([[0.3, 0.1, -1.0], [0.9, 0.7, -0.5]])  # K x (rho,
+    set_theta(head, raw.flatten())  # mu, sigma), raw
+    with torch.no_grad():  # segments that disagree
+        head.fc_cls.weight.normal_(
+            0, 1, generator=torch.Generator().manual_seed(0))
+    n = 5
+    x = feats(2, n)
+    score, d = head(x, n, return_details=True)
+    probs = segment_probs(head, x, n)  # I, (2, n, C)
+    rho = torch.log1p(torch.exp(raw[:, 0]))  # softplus
+    mu = raw[:, 1]
+    sigma = torch.log1p(torch.exp(raw[:, 2])) + 1e-3
+    t = (torch.arange(n) + 0.5) / n
+    w = torch.zeros(n)
+    for k in range(2):
+        w += rho[k] * torch.exp(-(t - mu[k])**2 / (2 * sigma[k]**2)) / (
+            sigma[k] * math.sqrt(2 * math.pi))
+    s = (probs * w[None, :, None]).sum(1) / w.pow(2).sum().sqrt()  # Eq. 3
+    torch.testing.assert_close(d['weights'], w.expand(2, n))
     torch.testing.assert_close(d['pooled_score'], s)
     torch.testing.assert_close(score.exp(), s / s.sum(1, keepdim=True))
+    # the weights are far from uniform, so this differs from the average
+    assert (score.exp() - probs.mean(1)).abs().max() > 1e-2
 
 
 @pytest.mark.parametrize('aux', ['DATPConvAuxNet', 'DATPScoreAuxNet'])
