@@ -5,6 +5,12 @@ spatial (RGB) and temporal (flow) streams by a weighted sum with weights 1
 and 1.5. The inputs are pickles of ``tools/test.py ... --dump`` for the same
 test videos in the same order.
 
+``--fuse-on pooled`` (default) adds the pooled scores S of Eq. 3, as the
+paper; ``--fuse-on normalised`` adds S / sum S (the class probabilities,
+``pred_score``), which puts every stream on the same scale and works for
+dumps without ``pooled_score`` (plain TSN). Each stream's own row scores
+its predictions.
+
 Example (from the repository root)::
 
     python tools/fuse_results.py rgb.pkl flow.pkl
@@ -20,8 +26,9 @@ import os.path as osp
 import sys
 from typing import List, Optional, Sequence
 
-from mmdatp.evaluation import (accuracy_report, check_labels_match,
-                               fuse_scores, load_results, save_results)
+from mmdatp.evaluation import (FUSION_SCORES, accuracy_report,
+                               check_labels_match, fuse_scores, load_results,
+                               save_results)
 
 # The paper's late fusion (Sec. 4.2): spatial weight 1, temporal weight 1.5.
 PAPER_WEIGHTS = (1.0, 1.5)
@@ -40,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help='one weight per pickle (default for two pickles: 1 1.5, the '
         'paper\'s spatial/temporal weights; required otherwise)')
+    parser.add_argument(
+        '--fuse-on',
+        choices=list(FUSION_SCORES),
+        default='pooled',
+        help="what to add: 'pooled', the paper's pooled scores S (default), "
+        "or 'normalised', S / sum S (needed for dumps without pooled_score)")
     parser.add_argument(
         '--names',
         nargs='+',
@@ -104,7 +117,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         scores = [s for s, _ in loaded]
         labels = [lab for _, lab in loaded]
         check_labels_match(labels, names=list(paths))
-        fused = fuse_scores(scores, weights)
+        to_fuse = [
+            load_results(p, FUSION_SCORES[args.fuse_on])[0] for p in paths
+        ] if args.fuse_on != 'normalised' else scores
+        fused = fuse_scores(to_fuse, weights)
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
 
@@ -112,7 +128,8 @@ def main(argv: Optional[List[str]] = None) -> None:
             for n, w, s in zip(names, weights, scores)]
     rows.append(('fused', None, accuracy_report(fused, labels[0])))
     print(f'{len(labels[0])} videos, {fused.shape[1]} classes; fused = ' +
-          ' + '.join(f'{w:g} * {n}' for w, n in zip(weights, names)))
+          ' + '.join(f'{w:g} * {n}' for w, n in zip(weights, names)) +
+          f' ({args.fuse_on} scores)')
     print(format_table(rows))
     if args.out is not None:
         save_results(args.out, fused, labels[0])

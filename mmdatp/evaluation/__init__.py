@@ -8,7 +8,8 @@ test metrics, which need MMAction2, are in :mod:`mmdatp.evaluation.metrics`:
 """
 from .generator_trace import mean_trace, trace_table
 from .localisation import localisation_table, window_attention
-from .results import (ClassAccChange, accuracy_report, check_labels_match,
+from .results import (FUSION_SCORES, ClassAccChange, accuracy_report,
+                      check_labels_match,
                       class_accuracy_changes, fuse_scores, load_class_names,
                       load_results, per_class_accuracy, save_results)
 from .seed_stats import (MeanCI, mean_ci, paired_diff_ci, seed_table,
@@ -17,7 +18,7 @@ from .splits import (FUSED, collect_split_accuracies, format_split_table,
                      mean_over_splits)
 
 __all__ = [
-    'ClassAccChange', 'accuracy_report', 'check_labels_match',
+    'FUSION_SCORES', 'ClassAccChange', 'accuracy_report', 'check_labels_match',
     'class_accuracy_changes', 'fuse_scores', 'load_class_names',
     'load_results', 'per_class_accuracy', 'save_results', 'MeanCI',
     'mean_ci', 'paired_diff_ci', 'seed_table', 'summary_table',

@@ -3,8 +3,11 @@
 A result pickle (mmengine's ``DumpResults``) is a list with one dict per test
 video, in dataset order. Each dict holds at least ``pred_score`` (C,), the
 class probabilities averaged over views, and ``gt_label`` (1,); values are
-torch tensors or numpy arrays. Only numpy is needed here: torch is imported
-lazily, and only to write pickles in the same format.
+torch tensors or numpy arrays. A ``DATPHead`` also dumps ``pooled_score``
+(V, C), the paper's pooled score S of Eq. 3 for each view, which is what
+the paper's late fusion adds (see :data:`FUSION_SCORES`). Only numpy is
+needed here: torch is imported lazily, and only to write pickles in the
+same format.
 
 Accuracies are fractions in [0, 1]. Ties between class scores are broken in
 favour of the lower class index, like ``argmax``.
@@ -35,6 +38,16 @@ from ..utils import atomic_open
 
 RESULT_EXTENSIONS = ('.pkl', '.pickle')
 
+#: What late fusion adds, per stream (``--fuse-on``):
+#: ``'pooled'`` (default): the paper's pooled score S = sum_i I_i w_i / ||w||
+#: (Eq. 3; Sec. 4.2 fuses "two pooled vectors"), averaged over views. Its
+#: entries sum to sum_i w_i / ||w|| in [1, sqrt(N)], so a stream with flatter
+#: weights weighs up to sqrt(N) times more than one with peaked weights.
+#: ``'normalised'``: S / sum_c S (``pred_score``, the class probabilities),
+#: which gives every stream the same scale; also the only choice for dumps
+#: without ``pooled_score`` (e.g. a plain TSNHead).
+FUSION_SCORES = dict(pooled='pooled_score', normalised='pred_score')
+
 
 def _to_numpy(value: Any) -> np.ndarray:
     """Convert a torch tensor, numpy array or number to a numpy array."""
@@ -43,12 +56,17 @@ def _to_numpy(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
-def load_results(path: str) -> Tuple[np.ndarray, np.ndarray]:
+def load_results(path: str,
+                 score_key: str = 'pred_score'
+                 ) -> Tuple[np.ndarray, np.ndarray]:
     """Load the class scores and labels of a result pickle.
 
     Args:
         path (str): A pickle written by ``tools/test.py ... --dump``: a list
             of dicts with ``pred_score`` (C,) and ``gt_label`` (1,).
+        score_key (str): Which scores: ``'pred_score'`` (C,) or
+            ``'pooled_score'`` ((V, C) or (C,), averaged over the V views).
+            Defaults to ``'pred_score'``.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``scores`` of shape (M, C), float64,
@@ -80,20 +98,26 @@ def load_results(path: str) -> Tuple[np.ndarray, np.ndarray]:
         if not isinstance(item, dict):
             raise ValueError(f'{path}: entry {idx} should be a dict, got '
                              f'{type(item).__name__}')
-        for key in ('pred_score', 'gt_label'):
+        for key in (score_key, 'gt_label'):
             if key not in item:
+                hint = ''
+                if key == FUSION_SCORES['pooled']:
+                    hint = ('; a DATPHead dump has it, for others fuse '
+                            'S / sum S with --fuse-on normalised')
                 raise ValueError(f'{path}: entry {idx} has no {key!r} key '
-                                 f'(keys: {sorted(item)})')
-        score = _to_numpy(item['pred_score']).astype(np.float64)
+                                 f'(keys: {sorted(item)}){hint}')
+        score = _to_numpy(item[score_key]).astype(np.float64)
+        if score_key == FUSION_SCORES['pooled'] and score.ndim == 2:
+            score = score.mean(0)  # (V, C): the mean over the views
         if score.ndim != 1 or score.size == 0:
-            raise ValueError(f'{path}: entry {idx} key \'pred_score\' should '
+            raise ValueError(f'{path}: entry {idx} key {score_key!r} should '
                              f'have shape (C,), got {score.shape}')
         if scores and score.shape != scores[0].shape:
-            raise ValueError(f'{path}: entry {idx} key \'pred_score\' has '
+            raise ValueError(f'{path}: entry {idx} key {score_key!r} has '
                              f'shape {score.shape}, entry 0 has '
                              f'{scores[0].shape}')
         if not np.all(np.isfinite(score)):
-            raise ValueError(f'{path}: entry {idx} key \'pred_score\' has '
+            raise ValueError(f'{path}: entry {idx} key {score_key!r} has '
                              'non-finite values')
         label = _to_numpy(item['gt_label'])
         if label.size != 1 or not np.issubdtype(label.dtype, np.integer):
@@ -110,7 +134,10 @@ def load_results(path: str) -> Tuple[np.ndarray, np.ndarray]:
     return np.stack(scores), np.asarray(labels, dtype=np.int64)
 
 
-def save_results(path: str, scores: np.ndarray, labels: np.ndarray) -> None:
+def save_results(path: str,
+                 scores: np.ndarray,
+                 labels: np.ndarray,
+                 pooled_scores: Optional[np.ndarray] = None) -> None:
     """Write scores and labels as a result pickle, atomically.
 
     The format is the one :func:`load_results` reads and ``--dump`` writes:
@@ -122,6 +149,8 @@ def save_results(path: str, scores: np.ndarray, labels: np.ndarray) -> None:
         path (str): Output file, ending in ``.pkl`` or ``.pickle``.
         scores (np.ndarray): Class scores of shape (M, C).
         labels (np.ndarray): Ground-truth labels of shape (M,).
+        pooled_scores (np.ndarray, optional): The pooled scores S, (M, C)
+            or (M, V, C), written as ``pooled_score``. Defaults to None.
     """
     import torch  # only needed to keep the --dump format
 
@@ -138,6 +167,15 @@ def save_results(path: str, scores: np.ndarray, labels: np.ndarray) -> None:
             gt_label=torch.tensor([int(labels[i])], dtype=torch.int64))
         for i in range(scores.shape[0])
     ]
+    if pooled_scores is not None:
+        pooled_scores = np.asarray(pooled_scores)
+        if pooled_scores.shape[0] != scores.shape[0] or \
+                pooled_scores.shape[-1] != scores.shape[1]:
+            raise ValueError(f'pooled_scores has shape {pooled_scores.shape}'
+                             f', scores {scores.shape}; give (M, C) or '
+                             '(M, V, C)')
+        for item, pooled in zip(results, pooled_scores):
+            item['pooled_score'] = torch.from_numpy(pooled.copy())
     with atomic_open(path) as f:
         pickle.dump(results, f)
 
@@ -183,8 +221,10 @@ def fuse_scores(score_arrays: Sequence[np.ndarray],
                 weights: Sequence[float]) -> np.ndarray:
     """Late fusion: the weighted sum of the class scores of several streams.
 
-    The paper (Sec. 4.2) fuses the spatial and temporal streams with weights
-    1 and 1.5.
+    The paper (Sec. 4.2) fuses the pooled scores S of the spatial and
+    temporal streams with weights 1 and 1.5 (load them with
+    ``load_results(path, FUSION_SCORES['pooled'])``; see
+    :data:`FUSION_SCORES` for S against S / sum S).
 
     Args:
         score_arrays (Sequence[np.ndarray]): Scores (M, C) of each stream,

@@ -16,8 +16,8 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .results import (accuracy_report, check_labels_match, fuse_scores,
-                      load_results)
+from .results import (FUSION_SCORES, accuracy_report, check_labels_match,
+                      fuse_scores, load_results)
 
 __all__ = [
     'FUSED', 'collect_split_accuracies', 'mean_over_splits',
@@ -31,7 +31,8 @@ FUSED = 'fused'
 def collect_split_accuracies(
         streams: Mapping[str, Sequence[str]],
         weights: Optional[Sequence[float]] = None,
-        topk: Sequence[int] = (1, 5)) -> Dict[str, List[Dict[str, float]]]:
+        topk: Sequence[int] = (1, 5),
+        fuse_on: str = 'pooled') -> Dict[str, List[Dict[str, float]]]:
     """Score the result pickles of every split of every stream.
 
     Args:
@@ -44,6 +45,10 @@ def collect_split_accuracies(
             same order. Defaults to None (no fusion).
         topk (Sequence[int]): The k of the top-k accuracies. Defaults to
             (1, 5).
+        fuse_on (str): What the fusion adds: 'pooled' (the paper's S) or
+            'normalised' (S / sum S); see
+            :data:`~mmdatp.evaluation.FUSION_SCORES`. Each stream's own row
+            scores its predictions (S / sum S). Defaults to 'pooled'.
 
     Returns:
         dict[str, list[dict[str, float]]]: Name -> one
@@ -57,6 +62,9 @@ def collect_split_accuracies(
             weight per stream, a stream is named ``'fused'`` while fusing,
             or the pickles of a split do not hold the same videos.
     """
+    if fuse_on not in FUSION_SCORES:
+        raise ValueError(f'fuse_on must be one of {list(FUSION_SCORES)}, '
+                         f'got {fuse_on!r}')
     names = list(streams)
     if not names:
         raise ValueError('collect_split_accuracies needs at least one stream')
@@ -83,7 +91,9 @@ def collect_split_accuracies(
         if weights is not None:
             labels = [lab for _, lab in loaded]
             check_labels_match(labels, names=paths)
-            fused = fuse_scores([s for s, _ in loaded], weights)
+            fused = fuse_scores(
+                [load_results(p, FUSION_SCORES[fuse_on])[0] for p in paths],
+                weights)
             table[FUSED].append(accuracy_report(fused, labels[0], topk))
     return table
 

@@ -6,13 +6,13 @@ from .heads import DATPHead
 from .pooling import WeightedL2Pool, weighted_l2_pool
 from .recognizers import FeatureRecognizer
 from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
-                                MoGWeightGenerator, mog_log_weights,
-                                mog_weights)
+                                MoGWeightGenerator, RandomMoG, UniformWeights,
+                                mog_log_weights, mog_weights)
 
 __all__ = [
     'BaseAuxNet', 'CrossModalityResNet', 'DATPConvAuxNet', 'DATPScoreAuxNet',
     'DATPFeatureAuxNet', 'DATPHead', 'FeatureRecognizer',
     'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
-    'DiscreteWeightGenerator', 'MoGWeightGenerator', 'mog_log_weights',
-    'mog_weights'
+    'DiscreteWeightGenerator', 'MoGWeightGenerator', 'RandomMoG',
+    'UniformWeights', 'mog_log_weights', 'mog_weights'
 ]

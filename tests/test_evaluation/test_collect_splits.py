@@ -61,7 +61,7 @@ def pickles(tmp_path):
         for col, name in ((1, 'rgb'), (2, 'flow')):
             scores = np.stack([_score(v[0], v[col]) for v in videos])
             path = str(tmp_path / f'{name}_split{i}.pkl')
-            save_results(path, scores, labels)
+            save_results(path, scores, labels, pooled_scores=scores)
             paths[name].append(path)
     return paths
 

@@ -43,8 +43,12 @@ FLOW = [
 ]
 
 
-def write_results(path, scores, labels, as_numpy=False):
-    """Write a --dump style pickle (torch tensors, or numpy if asked)."""
+def write_results(path, scores, labels, as_numpy=False, s_sum=1.0):
+    """Write a --dump style pickle (torch tensors, or numpy if asked).
+
+    ``pooled_score`` (1 view) is S = ``s_sum * pred_score``: its entries sum
+    to ``sum w / ||w||``, 1 for one-hot weights, sqrt(N) for uniform ones.
+    """
     results = []
     for score, label in zip(scores, labels):
         score = torch.tensor(score, dtype=torch.float32)
@@ -52,6 +56,7 @@ def write_results(path, scores, labels, as_numpy=False):
             pred_score=score,
             pred_label=score.argmax(keepdim=True),
             gt_label=torch.tensor([label]),
+            pooled_score=(s_sum * score).unsqueeze(0),
             datp_weights=torch.rand(1, 3))
         if as_numpy:
             item = {k: v.numpy() for k, v in item.items()}
@@ -194,13 +199,18 @@ def test_save_results_round_trip(tmp_path):
         save_results(str(tmp_path / 'fused.txt'), fused, np.array(LABELS))
 
 
-def test_fuse_results_cli(tmp_path):
-    rgb = write_results(tmp_path / 'rgb.pkl', RGB, LABELS)
+@pytest.mark.parametrize('fuse_on', ['pooled', 'normalised'])
+def test_fuse_results_cli(tmp_path, fuse_on):
+    """The paper fuses S (default); S / sum S is the option. RGB with
+    uniform weights over N=10 (sum S = sqrt(10)) then outweighs flow with
+    one-hot weights (sum S = 1) and video 2 flips to RGB's wrong class."""
+    rgb = write_results(tmp_path / 'rgb.pkl', RGB, LABELS, s_sum=10**0.5)
     flow = write_results(tmp_path / 'flow.pkl', FLOW, LABELS, as_numpy=True)
     out = str(tmp_path / 'fused.pkl')
+    extra = [] if fuse_on == 'pooled' else ['--fuse-on', fuse_on]
     proc = subprocess.run(
         [sys.executable, FUSE_TOOL, rgb, flow, '--names', 'rgb', 'flow',
-         '--out', out],
+         '--out', out] + extra,
         capture_output=True,
         text=True,
         timeout=120)
@@ -212,10 +222,16 @@ def test_fuse_results_cli(tmp_path):
     # weight, top-1, top-5, mean class accuracy (%), all hand-computed
     assert rows['rgb'] == ['1', '50.00', '75.00', '66.67']
     assert rows['flow'] == ['1.5', '50.00', '100.00', '50.00']
-    assert rows['fused'] == ['-', '100.00', '100.00', '100.00']
     scores, labels = load_results(out)
-    np.testing.assert_allclose(
-        scores, np.array(RGB) + 1.5 * np.array(FLOW), rtol=1e-6)
+    if fuse_on == 'pooled':
+        # by hand: video 2, class 0: 3.162 * .55 + 1.5 * .05 = 1.81 beats
+        # class 2: 3.162 * .02 + 1.5 * .5 = 0.81
+        assert rows['fused'] == ['-', '75.00', '100.00', '83.33']
+        expected = 10**0.5 * np.array(RGB) + 1.5 * np.array(FLOW)
+    else:
+        assert rows['fused'] == ['-', '100.00', '100.00', '100.00']
+        expected = np.array(RGB) + 1.5 * np.array(FLOW)
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
     np.testing.assert_array_equal(labels, LABELS)
 
 
@@ -264,3 +280,22 @@ def test_where_mmaction_functional_differs():
     assert accuracy_report(scores, labels, (1, ))['mean_class_acc'] == \
         pytest.approx((1 + 2 / 3) / 2)
     assert mean_class_accuracy(scores, labels) == pytest.approx(5 / 9)
+
+
+def test_pooled_scores_average_the_views_and_are_required(tmp_path):
+    path = str(tmp_path / 'views.pkl')
+    # 1 video, 3 views
+    pooled = np.array([[[1.0, 3.0], [3.0, 1.0], [2.0, 8.0]]])
+    save_results(path, np.array([[0.4, 0.6]]), np.array([1]), pooled)
+    scores, _ = load_results(path, 'pooled_score')
+    np.testing.assert_allclose(scores, [[2.0, 4.0]])
+    tsn = write_results(tmp_path / 'tsn.pkl', RGB, LABELS)
+    with open(tsn, 'rb') as f:
+        items = pickle.load(f)
+    for item in items:
+        del item['pooled_score']
+    with open(tsn, 'wb') as f:
+        pickle.dump(items, f)
+    with pytest.raises(ValueError, match="no 'pooled_score'.*--fuse-on "
+                       'normalised'):
+        load_results(tsn, 'pooled_score')

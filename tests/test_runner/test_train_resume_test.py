@@ -3,15 +3,20 @@
 Also exercises stack fix 4 for real: resuming and testing load mmengine
 checkpoints with torch's default ``weights_only=True``.
 """
+import contextlib
+import io
 import os.path as osp
 import pickle
+import runpy
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 import torch
 from mmdatp.apis import setup_test_cfg, setup_train_cfg, use_synthetic_data
 from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
+from mmdatp.models import RandomMoG
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -95,27 +100,99 @@ def test_training_learns(data_root, tmp_path):
     assert metrics['acc/top1'] >= 0.75, metrics
 
 
-def test_cli_test_with_avg_pooling(data_root, tmp_path):
-    """tools/test.py --pooling avg --num-segments on a trained checkpoint."""
-    work_dir = str(tmp_path / 'cli')
+@pytest.fixture(scope='module')
+def cli_model(data_root, tmp_path_factory):
+    """A config file and a 1-epoch checkpoint for tools/test.py."""
+    tmp_path = tmp_path_factory.mktemp('cli')
+    work_dir = str(tmp_path / 'work')
     runner = Runner.from_cfg(synthetic_cfg(data_root, work_dir, 1))
     runner.train()
     cfg_path = str(tmp_path / 'cfg.py')
     runner.cfg.dump(cfg_path)
-    dump = str(tmp_path / 'avg.pkl')
-    proc = subprocess.run([
-        sys.executable,
-        osp.join(REPO, 'tools', 'test.py'), cfg_path,
-        osp.join(work_dir, 'epoch_1.pth'), '--pooling', 'avg',
-        '--num-segments', '12', '--dump', dump, '--work-dir', work_dir
-    ],
-                          capture_output=True,
-                          text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'Test results: acc/top1=' in proc.stdout
+    return cfg_path, osp.join(work_dir, 'epoch_1.pth'), work_dir
+
+
+def run_test_cli(cli_model, dump, *args, in_process=False):
+    """Run tools/test.py (in this process: same code, no start-up cost)."""
+    cfg_path, ckpt, work_dir = cli_model
+    argv = [
+        osp.join(REPO, 'tools', 'test.py'), cfg_path, ckpt, '--dump', dump,
+        '--work-dir', work_dir, *args
+    ]
+    if in_process:
+        out = io.StringIO()
+        with mock.patch.object(sys, 'argv', argv), \
+                contextlib.redirect_stdout(out):
+            runpy.run_path(argv[0], run_name='__main__')
+        stdout = out.getvalue()
+    else:
+        proc = subprocess.run([sys.executable] + argv,
+                              capture_output=True,
+                              text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        stdout = proc.stdout
+    assert 'Test results: acc/top1=' in stdout
     with open(dump, 'rb') as f:
-        results = pickle.load(f)
+        return pickle.load(f)
+
+
+def eq1(times, rho, mu, sigma):
+    """Eq. 1 written out: (N,) times, (K,) parameters."""
+    z = (times[:, None] - mu) / sigma
+    density = torch.exp(-0.5 * z**2) / (sigma * (2 * torch.pi)**0.5)
+    return (rho * density).sum(1)
+
+
+def test_cli_test_with_avg_pooling(cli_model, tmp_path):
+    """tools/test.py --pooling avg --num-segments on a trained checkpoint."""
+    results = run_test_cli(cli_model, str(tmp_path / 'avg.pkl'), '--pooling',
+                           'avg', '--num-segments', '12')
     assert results[0]['datp_weights'].shape == (1, 12)  # avg: 12 segments
     torch.testing.assert_close(results[0]['datp_attention'],
                                torch.full((1, 12), 1 / 12))
+
+
+def test_cli_test_with_datp_pooling(cli_model, tmp_path):
+    """The adaptive weights are Eq. 1 of the regressed mixture at the
+    sampled segments' times, and the score is S / sum S."""
+    results = run_test_cli(
+        cli_model, str(tmp_path / 'datp.pkl'), '--pooling', 'datp',
+        in_process=True)
+    assert len(results) == 12
+    mus = []
+    for r in results:
+        assert r['datp_weights'].shape == (1, 10)
+        t = r['datp_times'][0]
+        # the centre frames of 10 segments of 20 frames, over 19
+        torch.testing.assert_close(t, ((torch.arange(10) * 2 + 1) / 19),
+                                   atol=1e-6, rtol=0)
+        w = eq1(t, r['datp_rho'][0], r['datp_mu'][0], r['datp_sigma'][0])
+        torch.testing.assert_close(r['datp_weights'][0], w, rtol=1e-4,
+                                   atol=1e-6)
+        s = r['pooled_score'][0]
+        torch.testing.assert_close(r['pred_score'], s / s.sum())
+        mus.append(r['datp_mu'][0])
+    # regressed from each video (a trained aux net), not one constant
+    assert torch.stack(mus).std(0).max() > 0
+
+
+def test_cli_test_with_random_pooling(cli_model, tmp_path):
+    """P1: one seeded random mixture per video from RandomMoG's
+    distribution, and its Eq. 1 weights."""
+    results = run_test_cli(
+        cli_model, str(tmp_path / 'random.pkl'), '--pooling', 'random',
+        '--random-seed', '0', in_process=True)
+    mus = torch.stack([r['datp_mu'][0] for r in results])
+    sigmas = torch.stack([r['datp_sigma'][0] for r in results])
+    assert ((mus >= 0) & (mus <= 1)).all() and mus.std() > 0.1
+    assert ((sigmas >= 0.05) & (sigmas <= 0.25)).all()
+    for r in results:
+        torch.testing.assert_close(r['datp_rho'][0], torch.full((2, ), 0.5))
+        w = eq1(r['datp_times'][0], r['datp_rho'][0], r['datp_mu'][0],
+                r['datp_sigma'][0])
+        torch.testing.assert_close(r['datp_weights'][0], w, rtol=1e-4,
+                                   atol=1e-6)
+    # the seed fixes the draws: those of RandomMoG(seed=0), in video order
+    draws = RandomMoG(seed=0).sample_theta(len(results), torch.zeros(1, 10))
+    torch.testing.assert_close(mus, draws.view(-1, 2, 3)[..., 1])

@@ -11,8 +11,10 @@ stream, in split order::
 
 ``--fuse`` adds the late fusion of the streams on each split (default
 weights for two streams: 1 1.5, the paper's spatial/temporal weights; or
-``--fuse 1 1.5``). Prints top-1 (%) per split and the mean over the splits,
-then the mean top-5 and mean class accuracy (``--metric`` picks the table).
+``--fuse 1 1.5``); it adds the pooled scores S, as the paper, or S / sum S
+with ``--fuse-on normalised``. Prints top-1 (%) per split and the mean over
+the splits, then the mean top-5 and mean class accuracy (``--metric``
+picks the table).
 """
 import argparse
 import sys
@@ -46,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='also fuse the streams on each split, one weight per stream '
         '(no weights with two streams: 1 1.5, as the paper)')
     parser.add_argument(
+        '--fuse-on',
+        choices=('pooled', 'normalised'),
+        default='pooled',
+        help="what --fuse adds: the paper's pooled scores S (default) or "
+        'S / sum S')
+    parser.add_argument(
         '--metric',
         default='top1',
         choices=('top1', 'top5', 'mean_class_acc'),
@@ -72,7 +80,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                          'for two)')
         weights = list(PAPER_WEIGHTS)
     try:
-        table = collect_split_accuracies(streams, weights)
+        table = collect_split_accuracies(
+            streams, weights, fuse_on=args.fuse_on)
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
     num_splits = len(next(iter(streams.values())))

@@ -5,6 +5,8 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from ..precision import autocast_off
+
 
 def _check_positive_int(owner: str, name: str, value) -> None:
     if not isinstance(value, int) or value < 1:
@@ -81,5 +83,12 @@ class BaseAuxNet(BaseModule):
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Regress ``theta`` of shape (B, out_channels)."""
-        return self.regressor(self.fcs(self.temporal(x)))
+        """Regress ``theta`` of shape (B, out_channels).
+
+        The conv and hidden fc layers follow autocast; the regression layer
+        runs in its parameters' dtype (float32 under autocast), so that
+        ``theta`` keeps full precision (see :func:`autocast_off`).
+        """
+        hidden = self.fcs(self.temporal(x))
+        with autocast_off(hidden.device):
+            return self.regressor(hidden.to(self.regressor.weight.dtype))

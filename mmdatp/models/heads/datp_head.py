@@ -12,8 +12,9 @@ from mmaction.utils import SampleList
 from ..aux_nets import BaseAuxNet
 from ..build_utils import build_checked, resolve_type
 from ..pooling import weighted_l2_pool
-from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
-                                 mog_log_weights)
+from ..precision import autocast_off
+from ..weight_generators import (BaseWeightGenerator, RandomMoG,
+                                 UniformWeights)
 
 POOLINGS = ('datp', 'avg', 'random')
 SCORE_MODES = ('mixture', 'pooled')
@@ -31,6 +32,8 @@ class DATPHead(BaseHead):
         x (B*V*N, C_in, h, w) -avgpool-dropout-fc_cls-> logits (B*V*N, C)
         I = softmax(logits)                           -> (B*V, N, C)
         aux net on I ('score') or on x ('conv')       -> theta (B*V, P)
+          (pooling 'avg'/'random': drawn per video,    -> theta (B, P)
+           no aux net; the views share it)
         weights generator at times t (B*V, N)          -> w (B*V, N)   (Eq. 1)
         S = sum_i I_i w_i / ||w||_2                    -> (B*V, C)     (Eq. 3)
         cls_score = log(S / sum_c S)                   -> (B*V, C)
@@ -49,11 +52,15 @@ class DATPHead(BaseHead):
     returns ``S`` itself as logits (a literal reading of the paper), kept for
     comparison.
 
-    **Testing schemes** (paper Table 4), chosen by ``pooling``:
-    ``'datp'`` adaptive weights (N segments per view, as trained);
-    ``'avg'`` average of the softmax scores over any number of segments
-    (P2/P3); ``'random'`` a mixture of ``random_num_gaussians`` random
-    Gaussians per video (P1), seeded by ``random_seed``.
+    **Testing schemes** (paper Table 4), chosen by ``pooling``; the head
+    only pools, each weighting is a registered weights generator:
+    ``'datp'`` adaptive weights of ``weight_generator`` from the aux net (N
+    segments per view, as trained); ``'avg'`` :class:`UniformWeights`, the
+    average of the softmax scores over any number of segments (P2/P3);
+    ``'random'`` :class:`RandomMoG`, a mixture of ``random_num_gaussians``
+    Gaussians drawn once per video (P1): equal mixture weights, means
+    ``~ U[0, 1]``, standard deviations ``~ U[0.05, 0.25]``, seeded by
+    ``random_seed``. 'avg' and 'random' run no aux net.
 
     Predictions carry, per video, the fields ``datp_weights`` (w, (V, N)),
     ``datp_attention`` (w / sum w), ``datp_times`` (t), ``segment_scores``
@@ -76,7 +83,7 @@ class DATPHead(BaseHead):
         score_mode (str): 'mixture' (log of S / sum S, see above) or
             'pooled' (S as logits). Defaults to 'mixture'.
         random_num_gaussians (int): K of the random mixture used by
-            ``pooling='random'``. Defaults to 2.
+            ``pooling='random'`` (:class:`RandomMoG`). Defaults to 2.
         random_seed (int, optional): Seed of ``pooling='random'``.
             Defaults to None (torch's global generator).
         spatial_type (str): 'avg' to average-pool the features before
@@ -133,8 +140,10 @@ class DATPHead(BaseHead):
         self.pooling = pooling
         self.score_mode = score_mode
         self.random_num_gaussians = random_num_gaussians
-        self.random_seed = random_seed
-        self._random_generator: Optional[torch.Generator] = None
+        # the testing schemes' generators (no parameters, no state_dict keys)
+        self.uniform_weights = UniformWeights()
+        self.random_weights = RandomMoG(
+            num_gaussians=random_num_gaussians, seed=random_seed)
         self.spatial_type = spatial_type
         self.init_std = init_std
 
@@ -186,32 +195,59 @@ class DATPHead(BaseHead):
         nn.init.zeros_(self.fc_cls.bias)
         self.aux_net.init_regressor(self.weight_generator.init_params())
 
-    # ------------------------------------------------------------------ #
-    def _views(self, num_segs: int) -> Tuple[int, int]:
-        """(views V, segments per view n) for ``num_segs`` inputs per video."""
-        if self.pooling == 'avg':
-            return 1, num_segs
-        if num_segs % self.num_segments:
-            raise ValueError(
-                f'DATPHead(pooling={self.pooling!r}) was built for '
-                f'num_segments={self.num_segments}, but a video brought '
-                f'{num_segs} segments (not a multiple); sample N='
-                f'{self.num_segments} segments per view or use pooling=avg')
-        return num_segs // self.num_segments, self.num_segments
+    @property
+    def random_seed(self) -> Optional[int]:
+        """Seed of ``pooling='random'`` (of :attr:`random_weights`)."""
+        return self.random_weights.seed
 
-    def _random_log_weights(self, times: torch.Tensor) -> torch.Tensor:
-        """P1: log-weights of a random K-Gaussian mixture per video."""
-        if self._random_generator is None and self.random_seed is not None:
-            self._random_generator = torch.Generator().manual_seed(
-                self.random_seed)
-        k = self.random_num_gaussians
-        draw = torch.rand((times.shape[0], 3, k),
-                          generator=self._random_generator).to(times)
-        rho = 0.1 + 0.9 * draw[:, 0]  # mixture weights in [0.1, 1]
-        mu = draw[:, 1]  # means in [0, 1]
-        sigma = (0.01 + 0.49 * draw[:, 2]).sqrt()  # variances in [0.01, 0.5]
-        return mog_log_weights(times, rho, mu, sigma), dict(
-            rho=rho, mu=mu, sigma=sigma)
+    @property
+    def pooling_generator(self) -> BaseWeightGenerator:
+        """The weights generator of the current ``pooling`` scheme."""
+        return dict(
+            datp=self.weight_generator,
+            avg=self.uniform_weights,
+            random=self.random_weights)[self.pooling]
+
+    # ------------------------------------------------------------------ #
+    def _views(self,
+               num_segs: int,
+               times_len: Optional[int] = None) -> Tuple[int, int]:
+        """(views V, segments per view n) for ``num_segs`` inputs per video.
+
+        The segment times, when given, describe one view: ``n`` is their
+        length and ``V = num_segs / n`` (spatial crops share the times).
+        Without times, 'avg' reads one view of ``num_segs`` segments and
+        'datp'/'random' read views of the N segments the head was built for.
+        'datp' needs ``n = N`` (its aux net and discrete weights are sized
+        for N); 'avg' and 'random' weight any ``n`` by the times.
+        """
+        n_head = self.num_segments
+        if times_len is not None:
+            if times_len < 1 or num_segs % times_len:
+                raise ValueError(
+                    f'DATPHead: a video brought {num_segs} segments but '
+                    f'{times_len} segment_times; the inputs must be V '
+                    f'views of the {times_len} segments the times describe')
+            views, n = num_segs // times_len, times_len
+        elif self.pooling == 'avg':
+            views, n = 1, num_segs
+        else:
+            if num_segs % n_head:
+                raise ValueError(
+                    f'DATPHead(pooling={self.pooling!r}) was built for '
+                    f'num_segments={n_head}, but a video brought '
+                    f'{num_segs} segments (not a multiple); sample N='
+                    f'{n_head} segments per view or use pooling=avg')
+            views, n = num_segs // n_head, n_head
+        if self.pooling == 'datp' and n != n_head:
+            raise ValueError(
+                f"DATPHead(pooling='datp') was built for num_segments="
+                f'{n_head} segments per view, but the test sampler gave '
+                f'{n} segments per view ({num_segs} per video, {views} '
+                f'view(s)); sample N={n_head} (DATPSampleFrames '
+                f'num_segments, tools/test.py --num-segments {n_head}) or '
+                'test with --pooling avg, which pools any number')
+        return views, n
 
     def forward(self,
                 x: torch.Tensor,
@@ -228,8 +264,9 @@ class DATPHead(BaseHead):
             num_segs (int, optional): Segments per video (V * N for V views).
                 Defaults to ``num_segments``.
             times (torch.Tensor, optional): Normalised segment times of
-                shape (B, n) or (n,); defaults to the segment centres
-                ``(i + 0.5) / n``.
+                one view, shape (B, n) or (n,); their length ``n`` sets the
+                views ``V = num_segs / n``. Defaults to the segment centres
+                ``(i + 0.5) / n`` (see :meth:`_views` for ``n``).
             return_details (bool): Also return the weights, parameters and
                 per-segment scores. Defaults to False.
 
@@ -245,7 +282,10 @@ class DATPHead(BaseHead):
         if x.shape[0] % num_segs:
             raise ValueError(f'DATPHead: batch of {x.shape[0]} features is '
                              f'not a multiple of num_segs={num_segs}')
-        views, n = self._views(num_segs)
+        if times is not None:
+            times = torch.as_tensor(times)
+        views, n = self._views(num_segs,
+                               None if times is None else times.shape[-1])
         bv = x.shape[0] // n  # B * V
 
         feat = self.avg_pool(x) if self.avg_pool is not None else x
@@ -253,36 +293,43 @@ class DATPHead(BaseHead):
         if self.dropout is not None:
             feat = self.dropout(feat)
         logits = self.fc_cls(feat).view(bv, n, -1)  # B*V, N, C
-        log_probs = F.log_softmax(logits, dim=-1)
+        # from the scores on, float32 whatever the autocast dtype (float64
+        # stays float64): theta, the weights and the pooling need it
+        dtype = torch.promote_types(logits.dtype, torch.float32)
+        log_probs = F.log_softmax(logits.to(dtype), dim=-1)
         probs = log_probs.exp()  # I
 
         t = self._expand_times(times, bv, views, n, x)
-        params: Dict[str, torch.Tensor] = {}
-        if self.pooling == 'avg':
-            log_w = torch.zeros_like(t)
-        elif self.pooling == 'random':
-            log_w, params = self._random_log_weights(t)
-        else:
+        generator = self.pooling_generator
+        if generator.learned:
             if self.aux_net.input_type == 'score':
                 theta = self.aux_net(probs)
             else:
                 theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
-            log_w = self.weight_generator.log_weights(theta, t)
-            if return_details:
-                params = self.weight_generator.decode(theta)
-
-        log_a = F.log_softmax(log_w, dim=1)  # normalised weights a = w/sum w
-        if return_details or self.score_mode == 'pooled':
-            # S is invariant to the scale of w: shift by the max for
-            # stability. Only computed where used: in 'mixture' training the
-            # loss needs log_a alone, and each skipped op is a kernel launch
-            # less per iteration on a GPU.
-            w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
-            pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
-        if self.score_mode == 'mixture':
-            cls_score = torch.logsumexp(log_probs + log_a.unsqueeze(-1), 1)
         else:
-            cls_score = pooled
+            # one draw per video, shared by its views (times are too)
+            theta = generator.sample_theta(bv // views, t[::views])
+            theta = theta.unsqueeze(1).expand(-1, views, -1).reshape(bv, -1)
+        with autocast_off(x.device):
+            theta = theta.to(dtype)  # the aux net's regressor is float32
+            log_w = generator.log_weights(theta, t.to(dtype))
+            params: Dict[str, torch.Tensor] = {}
+            if return_details:
+                params = generator.decode(theta)
+
+            log_a = F.log_softmax(log_w, dim=1)  # a = w / sum w
+            if return_details or self.score_mode == 'pooled':
+                # S is invariant to the scale of w: shift by the max for
+                # stability. Only computed where used: in 'mixture'
+                # training the loss needs log_a alone, and each skipped op
+                # is a kernel launch less per iteration on a GPU.
+                w_scaled = (log_w - log_w.max(dim=1, keepdim=True)[0]).exp()
+                pooled = weighted_l2_pool(probs, w_scaled)  # Eq. 3, B*V, C
+            if self.score_mode == 'mixture':
+                cls_score = torch.logsumexp(log_probs + log_a.unsqueeze(-1),
+                                            1)
+            else:
+                cls_score = pooled
         if not return_details:
             return cls_score
         details = dict(
@@ -325,9 +372,13 @@ class DATPHead(BaseHead):
         return times.unsqueeze(1).expand(-1, views, -1).reshape(bv, n)
 
     # ------------------------------------------------------------------ #
-    def _times_from(self, data_samples: SampleList, num_segs: int,
+    def _times_from(self, data_samples: SampleList,
                     device: torch.device) -> Optional[torch.Tensor]:
-        """Stack ``segment_times`` recorded by ``DATPSampleFrames``.
+        """Stack ``segment_times`` recorded by ``DATPSampleFrames``: (B, n).
+
+        Each sample's times describe the ``n`` segments of one view (the
+        crops of a video share them); :meth:`forward` reads the views from
+        ``n``.
 
         Host times go to a GPU through pinned memory without blocking: a
         plain host-to-device copy synchronises the stream, stalling the host
@@ -336,7 +387,6 @@ class DATPHead(BaseHead):
         """
         if not data_samples or 'segment_times' not in data_samples[0]:
             return None
-        _, n = self._views(num_segs)
         values = [sample.segment_times for sample in data_samples]
         # host arrays (what the pipeline packs) become one tensor for the
         # batch: a tensor op per sample costs ~10 us of dispatch, 32 per
@@ -346,16 +396,11 @@ class DATPHead(BaseHead):
         for value in values:
             t = value if on_device else np.asarray(value, dtype=np.float32)
             t = t.reshape(-1)
-            if len(t) != n:
-                # e.g. several views sampled with their own times: the
-                # views share the layout, keep the first view's times.
-                if len(t) % n:
-                    raise ValueError(
-                        f'DATPHead: a data sample has {len(t)} '
-                        f'segment_times but the head pools {n} segments '
-                        'per view; check num_segments of DATPSampleFrames '
-                        'and of the head')
-                t = t[:n]
+            if rows and len(t) != len(rows[0]):
+                raise ValueError(
+                    f'DATPHead: data samples of one batch have '
+                    f'{len(rows[0])} and {len(t)} segment_times; sample the '
+                    'same number of segments for every video')
             rows.append(t)
         if on_device:
             return torch.stack(rows).to(device)
@@ -368,7 +413,7 @@ class DATPHead(BaseHead):
              **kwargs) -> Dict:
         """Loss of the pooled prediction (see class docstring)."""
         num_segs = kwargs.pop('num_segs', self.num_segments)
-        times = self._times_from(data_samples, num_segs, feats.device)
+        times = self._times_from(data_samples, feats.device)
         cls_scores = self(feats, num_segs=num_segs, times=times)
         if cls_scores.shape[0] != len(data_samples):
             raise ValueError(
@@ -420,7 +465,7 @@ class DATPHead(BaseHead):
                 **kwargs) -> SampleList:
         """Predict, attaching the temporal weights to each data sample."""
         num_segs = kwargs.pop('num_segs', self.num_segments)
-        times = self._times_from(data_samples, num_segs, feats.device)
+        times = self._times_from(data_samples, feats.device)
         cls_scores, details = self(
             feats, num_segs=num_segs, times=times, return_details=True)
         data_samples = self.predict_by_feat(cls_scores, data_samples)

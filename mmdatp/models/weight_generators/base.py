@@ -32,6 +32,10 @@ class BaseWeightGenerator(BaseModule, metaclass=ABCMeta):
 
     #: whether the weights depend on the segment times (False: per index).
     uses_times = True
+    #: whether ``theta`` is regressed by the aux net (True) or drawn by
+    #: :meth:`sample_theta` without looking at the video (False: the
+    #: testing schemes' uniform and random weights, which need no aux net).
+    learned = True
 
     @property
     @abstractmethod
@@ -54,6 +58,19 @@ class BaseWeightGenerator(BaseModule, metaclass=ABCMeta):
     def log_weights(self, theta: torch.Tensor,
                     times: torch.Tensor) -> torch.Tensor:
         """``log w`` of shape (B, N) for ``theta`` (B, P) and ``times`` (B, N)."""
+
+    def sample_theta(self, num_videos: int,
+                     times: torch.Tensor) -> torch.Tensor:
+        """``theta`` (num_videos, P) of a generator that is not learned.
+
+        Args:
+            num_videos (int): B, one ``theta`` per video (its views share it).
+            times (torch.Tensor): The videos' segment times (B, N); gives
+                the device and dtype.
+        """
+        raise NotImplementedError(
+            f'{type(self).__name__} takes theta from the aux net '
+            '(learned=True); only generators with learned=False sample it')
 
     def forward(self, theta: torch.Tensor,
                 times: torch.Tensor) -> torch.Tensor:

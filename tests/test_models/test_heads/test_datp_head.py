@@ -110,22 +110,77 @@ def test_loss_is_cross_entropy_of_normalised_s():
     s_norm = d['pooled_score'] / d['pooled_score'].sum(1, keepdim=True)
     expected = -s_norm[torch.arange(4), torch.arange(4)].log().mean()
     torch.testing.assert_close(losses['loss_cls'], expected)
-    losses['loss_cls'].backward()
-    # gradients reach the classifier and, through w, the aux net
+
+
+def test_loss_gradients_reach_theta_and_the_aux_net():
+    """d loss / d theta against central differences (float64), and a
+    non-zero gradient below the regressor once its weights are not zero."""
+    head = build_head().double()
+    head.train()
+    set_theta(head, [0.3, 0.2, -1.0, 0.9, 0.7, -0.5])
+    with torch.no_grad():  # segments that disagree: the weights matter
+        head.fc_cls.weight.normal_(
+            0, 1, generator=torch.Generator().manual_seed(0))
+    x = feats(4, 5).double()
+    samples = [ActionDataSample().set_gt_label(i) for i in range(4)]
+
+    def loss():
+        return head.loss(x, samples, num_segs=5)['loss_cls']
+
+    head.zero_grad()
+    loss().backward()
+    bias = head.aux_net.regressor.bias
+    grad = bias.grad.clone()
+    numeric = torch.zeros_like(grad)
+    eps = 1e-6
+    with torch.no_grad():
+        for i in range(bias.numel()):
+            bias[i] += eps
+            up = loss()
+            bias[i] -= 2 * eps
+            down = loss()
+            bias[i] += eps
+            numeric[i] = (up - down) / (2 * eps)
+    torch.testing.assert_close(grad, numeric, atol=1e-7, rtol=1e-5)
+    assert grad.abs().min() > 1e-3  # every parameter of the mixture moves
     assert head.fc_cls.weight.grad.abs().sum() > 0
-    assert head.aux_net.regressor.weight.grad.abs().sum() > 0
-    assert head.aux_net.conv1.weight.grad is not None
+    # the STN-style init zeroes the regressor weights, so nothing flows
+    # below them yet; with weights, the first aux-net layer gets gradient
+    with torch.no_grad():
+        head.aux_net.regressor.weight.normal_(0, 0.1)
+    head.zero_grad()
+    loss().backward()
+    first = [p for name, p in head.aux_net.named_parameters()
+             if not name.startswith('regressor')][0]
+    assert first.grad is not None and first.grad.abs().sum() > 1e-8
 
 
 def test_mixture_score_is_log_of_s_over_sum_s():
+    """cls_score and S against Eq. 1 and 3 written out from theta."""
     head = build_head(aux_net=dict(type='DATPScoreAuxNet'))
-    set_theta(head, [0.3, 0.1, -1.0, 0.9, 0.7, -0.5])
-    x = feats(2, 5)
-    score, d = head(x, 5, return_details=True)
-    probs = segment_probs(head, x, 5)
-    s = weighted_l2_pool(probs, d['weights'])
+    raw = torch.tensor([[0.3, 0.1, -1.0], [0.9, 0.7, -0.5]])  # K x (rho,
+    set_theta(head, raw.flatten())  # mu, sigma), raw
+    with torch.no_grad():  # segments that disagree
+        head.fc_cls.weight.normal_(
+            0, 1, generator=torch.Generator().manual_seed(0))
+    n = 5
+    x = feats(2, n)
+    score, d = head(x, n, return_details=True)
+    probs = segment_probs(head, x, n)  # I, (2, n, C)
+    rho = torch.log1p(torch.exp(raw[:, 0]))  # softplus
+    mu = raw[:, 1]
+    sigma = torch.log1p(torch.exp(raw[:, 2])) + 1e-3
+    t = (torch.arange(n) + 0.5) / n
+    w = torch.zeros(n)
+    for k in range(2):
+        w += rho[k] * torch.exp(-(t - mu[k])**2 / (2 * sigma[k]**2)) / (
+            sigma[k] * math.sqrt(2 * math.pi))
+    s = (probs * w[None, :, None]).sum(1) / w.pow(2).sum().sqrt()  # Eq. 3
+    torch.testing.assert_close(d['weights'], w.expand(2, n))
     torch.testing.assert_close(d['pooled_score'], s)
     torch.testing.assert_close(score.exp(), s / s.sum(1, keepdim=True))
+    # the weights are far from uniform, so this differs from the average
+    assert (score.exp() - probs.mean(1)).abs().max() > 1e-2
 
 
 @pytest.mark.parametrize('aux', ['DATPConvAuxNet', 'DATPScoreAuxNet'])
@@ -152,25 +207,99 @@ def test_builds_and_shapes(aux, gen, b, n):
     torch.testing.assert_close(score.exp().sum(1), torch.ones(b))
 
 
-def test_several_views_and_predictions_carry_weights():
-    head = build_head()
-    n, views, b = 5, 3, 2
+def samples_with_times(times, b):
     samples = [ActionDataSample().set_gt_label(i) for i in range(b)]
-    times = torch.linspace(0.0, 1.0, n)
-    for s in samples:
-        s.set_field(times.numpy(), 'segment_times')
-    out = head.predict(feats(b, n * views), samples, num_segs=n * views)
-    for s in out:
-        assert s.pred_score.shape == (4, )
+    for s, t in zip(samples, times):
+        s.set_field(t.numpy(), 'segment_times')
+    return samples
+
+
+def test_several_views_are_pooled_each_on_its_own():
+    """V crops of N segments (crop-major, as ThreeCrop packs them): each
+    view is pooled like a video of its own, at its video's times."""
+    head = build_head()
+    set_theta(head, [0.3, 0.2, -1.0, 0.9, 0.7, -0.5])
+    with torch.no_grad():  # theta depends on the features of each view
+        head.aux_net.regressor.weight.normal_(0, 0.5)
+    n, views, b = 5, 3, 2
+    times = torch.tensor([[0.0, 0.1, 0.3, 0.7, 1.0], [0.2, 0.3, 0.4, 0.5,
+                                                      0.6]])
+    x = feats(b, n * views)
+    out = head.predict(x, samples_with_times(times, b), num_segs=n * views)
+    x_views = x.view(b, views, n, *x.shape[1:])
+    for i, s in enumerate(out):
         assert s.datp_weights.shape == (views, n)
-        assert s.datp_mu.shape == (views, 2)
         assert s.segment_scores.shape == (views, n, 4)
-        torch.testing.assert_close(s.datp_times[0], times)
-        torch.testing.assert_close(s.datp_attention.sum(-1),
-                                   torch.ones(views))
+        torch.testing.assert_close(s.datp_times, times[i].expand(views, n))
+        for v in range(views):
+            _, alone = head(
+                x_views[i, v], n, times=times[i:i + 1], return_details=True)
+            torch.testing.assert_close(s.datp_weights[v], alone['weights'][0])
+            torch.testing.assert_close(s.datp_mu[v], alone['mu'][0])
+            torch.testing.assert_close(s.pooled_score[v],
+                                       alone['pooled_score'][0])
+        # the views differ (their features do), so the check above has teeth
+        assert (s.datp_mu[1:] - s.datp_mu[:1]).abs().max() > 1e-3
         # 'prob' averaging of the views recovers the mean of S / sum S
         s_norm = s.pooled_score / s.pooled_score.sum(-1, keepdim=True)
         torch.testing.assert_close(s.pred_score, s_norm.mean(0))
+
+
+def test_avg_pools_several_views_of_25_segments():
+    """TSN's test and the paper's P2: 3 crops x 25 segments, one row of 25
+    segment_times per video (the crops share them)."""
+    head = build_head(pooling='avg')  # built for N=5: avg pools any N
+    n, views, b = 25, 3, 2
+    times = (torch.arange(n) + 0.5).div(n).expand(b, n)
+    x = feats(b, n * views)
+    out = head.predict(x, samples_with_times(times, b), num_segs=n * views)
+    probs = segment_probs(head, x, n).view(b, views, n, 4)
+    for i, s in enumerate(out):
+        assert s.datp_weights.shape == (views, n)
+        torch.testing.assert_close(s.datp_attention,
+                                   torch.full((views, n), 1 / n))
+        torch.testing.assert_close(s.pooled_score,
+                                   probs[i].mean(1) * n**0.5)
+        # average of all 75 softmax scores
+        torch.testing.assert_close(s.pred_score, probs[i].mean((0, 1)))
+
+
+def test_random_pools_several_views_at_the_videos_times():
+    head = build_head(pooling='random', random_seed=0)
+    n, views, b = 5, 3, 2
+    times = torch.rand(b, n).sort(1).values
+    out = head.predict(
+        feats(b, n * views), samples_with_times(times, b),
+        num_segs=n * views)
+    for i, s in enumerate(out):
+        torch.testing.assert_close(s.datp_times, times[i].expand(views, n))
+        mu, sigma = s.datp_mu[0], s.datp_sigma[0]
+        w = (0.5 * torch.exp(-(times[i, :, None] - mu)**2 / (2 * sigma**2)) /
+             (sigma * math.sqrt(2 * math.pi))).sum(-1)
+        torch.testing.assert_close(s.datp_weights, w.expand(views, n))
+
+
+def test_sampler_with_more_segments_than_the_head():
+    """Head N=10, test sampler N=20 (no --num-segments): the 20 times say
+    it is one view of 20 segments, not 2 views of 10."""
+    n_head, n = 10, 20
+    times = ((torch.arange(n) + 0.5) / n).expand(2, n)
+    x = feats(2, n)
+    head = build_head(n=n_head)
+    with pytest.raises(ValueError, match='num_segments=10.* gave 20'):
+        head.predict(x, samples_with_times(times, 2), num_segs=n)
+    for pooling in ('avg', 'random'):
+        head = build_head(n=n_head, pooling=pooling, random_seed=0)
+        out = head.predict(x, samples_with_times(times, 2), num_segs=n)
+        for s in out:
+            # the true times, t from .025 to .975, not t[:10] twice
+            torch.testing.assert_close(s.datp_times, times[:1])
+            assert s.datp_weights.shape == (1, n)
+    s = out[0]  # random: Eq. 1 at the true times
+    w = (0.5 * torch.exp(-(times[0, :, None] - s.datp_mu[0])**2 /
+                         (2 * s.datp_sigma[0]**2)) /
+         (s.datp_sigma[0] * math.sqrt(2 * math.pi))).sum(-1)
+    torch.testing.assert_close(s.datp_weights[0], w)
 
 
 def test_segment_times_change_the_weights():

@@ -47,7 +47,8 @@ def test_bf16_autocast_is_finite_and_close_to_fp32(aux):
     assert torch.isfinite(score16).all() and torch.isfinite(loss16)
     assert torch.isfinite(d16['attention']).all()
     # bf16 keeps 8 bits of mantissa (relative step 2^-8 ~ 0.4%); the
-    # linear/conv layers run in bf16, softmax and log-sum-exp in fp32.
+    # backbone-side linear/conv layers run in bf16; the regressor (theta),
+    # the weights generator and the pooling in fp32.
     # Measured (3 seeds, both aux nets): log-probabilities ~ -1.8 differ by
     # <= 0.014, attention weights by <= 7e-4. Tolerances are ~2-7x those,
     # well below the >= 0.13 that separates DATP from uniform weights here.
@@ -87,3 +88,35 @@ def test_torch_compile_matches_eager_outputs_and_gradients():
         torch.testing.assert_close(p.grad, grads_eager[name], msg=name)
     # the aux regressor receives a gradient, i.e. DATP weights are traced
     assert grads_eager['aux_net.regressor.weight'].abs().sum() > 0
+
+
+@pytest.mark.parametrize('aux', ['DATPConvAuxNet', 'DATPScoreAuxNet'])
+def test_theta_weights_and_pooling_are_float32_under_autocast(aux):
+    """bf16 regressor output read the paper's initial mu = 1/3 as 0.33398;
+    theta, the generator and the pooling now run in float32."""
+    head = build_head(aux)
+    x, _ = inputs()
+    with torch.no_grad():  # the initial regressor: theta = its bias
+        head.aux_net.regressor.weight.zero_()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        score16, d16 = head(x, N, return_details=True)
+    for key in ('mu', 'sigma', 'rho', 'weights', 'attention', 'pooled_score'):
+        assert d16[key].dtype == torch.float32, key
+    assert score16.dtype == torch.float32
+    # exactly the fp32 initial mixture, not its bf16 rounding (6.5e-4 off)
+    mu0 = torch.tensor([[1 / 3, 2 / 3]]).expand(B, 2)
+    torch.testing.assert_close(d16['mu'], mu0, atol=1e-6, rtol=0)
+    torch.testing.assert_close(d16['sigma']**2, torch.full((B, 2), 0.2),
+                               atol=1e-6, rtol=0)
+    _, d32 = head(x, N, return_details=True)
+    torch.testing.assert_close(d16['weights'], d32['weights'], atol=1e-6,
+                               rtol=1e-6)
+    # with regressed theta, it differs from fp32 only through the bf16
+    # features that enter the regressor
+    with torch.no_grad():
+        head.aux_net.regressor.weight.normal_(0, 0.3)
+    _, d32 = head(x, N, return_details=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        _, d16 = head(x, N, return_details=True)
+    assert d16['mu'].dtype == torch.float32
+    torch.testing.assert_close(d16['mu'], d32['mu'], atol=2e-2, rtol=0)

@@ -119,9 +119,59 @@ def test_times_from_host_arrays_and_device_tensors():
         d.set_field(t, 'segment_times')  # as moved by a preprocessor
     cpu = torch.device('cpu')
     for samples in (host, dev):
-        out = head._times_from(samples, 5, cpu)
+        out = head._times_from(samples, cpu)
         torch.testing.assert_close(out, torch.stack(times))
-    bad = [ActionDataSample()]
-    bad[0].set_field(torch.rand(7).numpy(), 'segment_times')
-    with pytest.raises(ValueError, match='7 segment_times'):
-        head._times_from(bad, 5, cpu)
+    bad = [ActionDataSample(), ActionDataSample()]
+    bad[0].set_field(torch.rand(5).numpy(), 'segment_times')
+    bad[1].set_field(torch.rand(7).numpy(), 'segment_times')
+    with pytest.raises(ValueError, match='5 and 7 segment_times'):
+        head._times_from(bad, cpu)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_cuda_times_go_through_pinned_memory_without_blocking(monkeypatch):
+    """The CUDA branch of _times_from: host times are pinned and copied with
+    non_blocking=True, and the predictions equal those on the CPU."""
+    head = build_head().eval()
+    n, views, b = 5, 2, 3
+    times = [torch.rand(n).sort().values for _ in range(b)]
+    samples = []
+    for t in times:
+        s = ActionDataSample().set_gt_label(0)
+        s.set_field(t.numpy(), 'segment_times')
+        samples.append(s)
+    x = torch.randn(b * views * n, 16, 2, 2)
+    ref = head.predict(x, [s.clone() for s in samples], num_segs=views * n)
+
+    pinned, copies = [], []
+    pin_memory, to = torch.Tensor.pin_memory, torch.Tensor.to
+
+    def spy_pin(self, *args, **kwargs):
+        out = pin_memory(self, *args, **kwargs)
+        pinned.append(out.is_pinned())
+        return out
+
+    def spy_to(self, *args, **kwargs):
+        if not self.is_cuda and self.is_pinned():
+            copies.append(kwargs.get('non_blocking', False))
+        return to(self, *args, **kwargs)
+
+    cuda = torch.device('cuda')
+    head.cuda()
+    monkeypatch.setattr(torch.Tensor, 'pin_memory', spy_pin)
+    monkeypatch.setattr(torch.Tensor, 'to', spy_to)
+    out = head._times_from(samples, cuda)
+    monkeypatch.undo()
+    torch.cuda.synchronize()
+    assert pinned == [True] and copies == [True]
+    assert out.device.type == 'cuda'
+    torch.testing.assert_close(out.cpu(), torch.stack(times))
+
+    gpu = head.predict(x.cuda(), [s.clone() for s in samples],
+                       num_segs=views * n)
+    for r, g in zip(ref, gpu):
+        torch.testing.assert_close(g.pred_score.cpu(), r.pred_score,
+                                   atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(g.datp_weights.cpu(), r.datp_weights,
+                                   atol=1e-5, rtol=1e-4)
+        torch.testing.assert_close(g.datp_times.cpu(), r.datp_times)

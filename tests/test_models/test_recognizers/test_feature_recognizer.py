@@ -189,7 +189,6 @@ def one_thread():
 def test_datp_on_features_learns_the_window_and_beats_average(
         tmp_path, one_thread):
     res = run_comparison(str(tmp_path), seed=0)
-    chance = 1 / NUM_CLASSES
     # measured with data/run seeds 0-5: DATP 0.73-0.90 top-1 (window
     # attention 2.6-3.6x its share), average pooling 0.29-0.32 (its
     # segments mostly show a decoy of a wrong class)
@@ -199,4 +198,6 @@ def test_datp_on_features_learns_the_window_and_beats_average(
     # >= chunk 6 rows); uniform attention puts exactly its share there
     assert res['covered'] == NUM_CLASSES * 20
     assert res['window_ratio'] >= 2.0, res
-    assert chance < res['datp']
+    # and average pooling is fooled by the decoys (0.29-0.32 measured):
+    # the gap above comes from DATP, not from an average that failed
+    assert res['avg'] <= 0.45, res

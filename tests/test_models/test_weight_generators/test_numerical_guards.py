@@ -27,28 +27,60 @@ def _head():
     return head
 
 
-@pytest.mark.parametrize('field,value', [
-    (SIGMA, -1e4),  # sigma collapses to its floor min_sigma
-    (SIGMA, -1e30),
-    (RHO, -1e4),  # every mixture weight underflows to 0
-    (RHO, -1e30),
-    (MU, 1e6),  # means far outside [0, 1]
-    (MU, 1e20),  # (t - mu)^2 overflows float32
-    (MU, -1e20),
-    (SIGMA, 1e30),  # flat weights
+def eq1_attention(theta: torch.Tensor, n: int) -> torch.Tensor:
+    """Normalised Eq. 1 at the segment centres, in float64, written out from
+    the raw (K, 3) theta (rho = softplus, sigma = softplus + 1e-3)."""
+    raw = theta.double().view(K, 3)
+    t = ((torch.arange(n, dtype=torch.float64) + 0.5) / n)[:, None]
+    r = raw[:, RHO]
+    log_rho = torch.where(r < -30, r, torch.log1p(torch.exp(r.clamp(
+        max=30))).log())
+    log_rho = torch.where(r > 30, r.log(), log_rho)
+    sigma = torch.nn.functional.softplus(raw[:, SIGMA]) + 1e-3
+    z = (t - raw[:, MU]) / sigma  # n, K
+    log_w = torch.logsumexp(log_rho - sigma.log() - 0.5 * z**2, dim=1)
+    return torch.softmax(log_w, 0)
+
+
+# kind: what normalised Eq. 1 gives. 'peaked' cases fail if the guard made
+# the weights uniform. At rho = softplus(-1e30) and mu = +-1e20 the O(1)
+# differences between segments are below the resolution of log w (-1e30)
+# and of t - mu in float32 and float64 alike: only uniform weights are
+# representable there, the float64 reference included.
+@pytest.mark.parametrize('field,value,kind', [
+    (SIGMA, -1e4, 'peaked'),  # sigma collapses to its floor min_sigma
+    (SIGMA, -1e30, 'peaked'),
+    (RHO, -1e4, 'peaked'),  # every mixture weight underflows to 0
+    (RHO, -1e30, 'uniform'),
+    (MU, 1e6, 'peaked'),  # means far outside [0, 1]: the last segment
+    (MU, 1e20, 'uniform'),  # (t - mu)^2 overflows float32
+    (MU, -1e20, 'uniform'),
+    (SIGMA, 1e30, 'uniform'),  # flat weights
 ])
-def test_extreme_parameters_stay_finite(field, value):
+def test_extreme_parameters_stay_finite_and_follow_eq1(field, value, kind):
     torch.manual_seed(0)
     head = _head()
     with torch.no_grad():
         bias = head.aux_net.regressor.bias.view(K, 3)
         bias[:, field] = value  # both Gaussians
+        theta = bias.flatten().clone()
     x = torch.randn(2 * N, 8, requires_grad=True)
     score, details = head(x, N, return_details=True)
     assert torch.isfinite(score).all()
     assert torch.isfinite(details['attention']).all()
-    assert torch.allclose(details['attention'].sum(1), torch.ones(2))
     assert torch.isfinite(details['pooled_score']).all()
+    # the attention is normalised Eq. 1, not just finite
+    expected = eq1_attention(theta, N)
+    torch.testing.assert_close(
+        details['attention'].double(), expected.expand(2, N), atol=2e-3,
+        rtol=0)
+    spread = expected.max().item() - 1 / N
+    if kind == 'peaked':
+        assert spread > 0.01, expected
+    else:
+        assert spread < 1e-6, expected
+    if (field, value) == (MU, 1e6):
+        assert details['attention'][:, -1].min() > 1 - 1e-6
     # a loss and its gradients, down to the aux net and the inputs
     score.logsumexp(1).sum().backward()
     assert torch.isfinite(x.grad).all()
