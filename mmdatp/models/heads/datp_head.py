@@ -11,6 +11,7 @@ from mmaction.utils import SampleList
 
 from ..aux_nets import BaseAuxNet
 from ..build_utils import build_checked, resolve_type
+from ..fused_mog_pool import fused_mog_pool
 from ..pooling import weighted_l2_pool
 from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
                                  mog_log_weights)
@@ -79,6 +80,12 @@ class DATPHead(BaseHead):
             ``pooling='random'``. Defaults to 2.
         random_seed (int, optional): Seed of ``pooling='random'``.
             Defaults to None (torch's global generator).
+        fused (bool): Compute the MoG weights and the pooling of
+            ``pooling='datp'`` as one autograd function with hand-written
+            gradients (:func:`~mmdatp.models.fused_mog_pool`): the same
+            ``cls_score`` up to float rounding, in fewer ops. Used where
+            the details are not returned (training); needs
+            ``MoGWeightGenerator``. Defaults to False.
         spatial_type (str): 'avg' to average-pool the features before
             ``fc_cls``, or None if they are already pooled. Defaults to 'avg'.
         dropout_ratio (float): Dropout before ``fc_cls``. Defaults to 0.4.
@@ -101,6 +108,7 @@ class DATPHead(BaseHead):
                  score_mode: str = 'mixture',
                  random_num_gaussians: int = 2,
                  random_seed: Optional[int] = None,
+                 fused: bool = False,
                  spatial_type: Optional[str] = 'avg',
                  dropout_ratio: float = 0.4,
                  init_std: float = 0.01,
@@ -146,6 +154,11 @@ class DATPHead(BaseHead):
             raise ValueError(
                 f'DATPHead: weight_generator has num_segments={gen_n} but '
                 f'the head has num_segments={num_segments}; they must match')
+        # exactly the MoG generator: a subclass may weight differently
+        if fused and type(self.weight_generator) is not MoGWeightGenerator:
+            raise ValueError('DATPHead: fused=True needs a MoGWeightGenerator'
+                             f', got {type(self.weight_generator).__name__}')
+        self.fused = fused
         self.aux_net = build_checked(
             self._complete_aux_cfg(aux_net), BaseAuxNet, 'DATPHead.aux_net')
 
@@ -267,6 +280,11 @@ class DATPHead(BaseHead):
                 theta = self.aux_net(probs)
             else:
                 theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
+            if self.fused and not return_details:
+                gen = self.weight_generator
+                return fused_mog_pool(
+                    log_probs if self.score_mode == 'mixture' else probs,
+                    theta, t, gen.min_sigma, gen.max_sigma, self.score_mode)
             log_w = self.weight_generator.log_weights(theta, t)
             if return_details:
                 params = self.weight_generator.decode(theta)
