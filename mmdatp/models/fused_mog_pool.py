@@ -44,7 +44,8 @@ LOG_SOFTPLUS_SWITCH = -20.0
 
 def _mog_log_weights_and_jacobian(
         theta: torch.Tensor, times: torch.Tensor, min_sigma: float,
-        max_sigma: Optional[float]) -> Tuple[torch.Tensor, torch.Tensor]:
+        max_sigma: Optional[float], with_jacobian: bool = True
+) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """``log w`` (B, N) of Eq. 1 and its Jacobian w.r.t. ``theta``.
 
     With ``gamma_ik`` the responsibility of Gaussian k for segment i
@@ -60,32 +61,37 @@ def _mog_log_weights_and_jacobian(
 
     Returns:
         tuple: ``log w`` (B, N) and the Jacobian (B, N, 3K), laid out like
-        ``theta`` (per Gaussian: raw rho, mu, raw sigma).
+        ``theta`` (per Gaussian: raw rho, mu, raw sigma); None without
+        ``with_jacobian``.
     """
     b, k3 = theta.shape
     raw = theta.view(b, k3 // 3, 3)  # B, K, 3
     raw_rho, mu, raw_sigma = raw.unbind(-1)  # B, K each
-    # log rho = log softplus(raw rho), and its derivative
+    # log rho = log softplus(raw rho), as log_softplus computes it
     clamped = raw_rho.clamp_min(LOG_SOFTPLUS_SWITCH)
     softplus_rho = F.softplus(clamped)
     low = raw_rho < LOG_SOFTPLUS_SWITCH
     log_rho = torch.where(low, raw_rho, softplus_rho.log())
-    d_log_rho = torch.where(low, 1.0, torch.sigmoid(clamped) / softplus_rho)
-    # sigma and d sigma / d raw sigma
     if max_sigma is None:
         sigma = F.softplus(raw_sigma) + min_sigma
-        d_sigma = torch.sigmoid(raw_sigma)
     else:
         s = torch.sigmoid(raw_sigma)
         sigma = min_sigma + (max_sigma - min_sigma) * s
-        d_sigma = (max_sigma - min_sigma) * s * (1 - s)
-    inv_sigma = sigma.reciprocal().unsqueeze(1)  # B, 1, K
     z_free = (times.unsqueeze(-1) - mu.unsqueeze(1)) / sigma.unsqueeze(1)
     z = z_free.clamp(-MAX_Z, MAX_Z)  # B, N, K
-    z_grad = torch.where(z == z_free, z, 0.0)  # 0 where capped
     log_comp = (log_rho - sigma.log() - LOG_SQRT_2PI).unsqueeze(1) - \
         0.5 * z * z
     log_w = torch.logsumexp(log_comp, dim=-1)  # B, N
+    if not with_jacobian:
+        return log_w, None
+    # derivatives of log rho and sigma w.r.t. their raw values
+    d_log_rho = torch.where(low, 1.0, torch.sigmoid(clamped) / softplus_rho)
+    if max_sigma is None:
+        d_sigma = torch.sigmoid(raw_sigma)
+    else:
+        d_sigma = (max_sigma - min_sigma) * s * (1 - s)
+    inv_sigma = sigma.reciprocal().unsqueeze(1)  # B, 1, K
+    z_grad = torch.where(z == z_free, z, 0.0)  # 0 where capped
     gamma = (log_comp - log_w.unsqueeze(-1)).exp()  # B, N, K
     jac = torch.stack([
         gamma * d_log_rho.unsqueeze(1),
@@ -96,54 +102,69 @@ def _mog_log_weights_and_jacobian(
 
 
 class FusedMoGPoolFunction(torch.autograd.Function):
-    """Autograd function of :func:`fused_mog_pool` (float32 or float64)."""
+    """Autograd function of :func:`fused_mog_pool` (float32 or float64).
+
+    The forward pass also contracts the closed-form gradients into what the
+    backward pass needs, so that the backward is two ops (an outer product
+    and a batched matrix-vector product). With ``g = dL/dout`` (B, C) and
+    ``J = d log w / d theta`` (B, N, 3K, Eq. 2 in log form)::
+
+        'pooled':  dS_c / dI_ic = u_i,  u = w / ||w||              (Eq. 4)
+                   dS_c / d log w_i = w_i dS_c / dw_i
+                                    = u_i (I_ic - u_i S_c)          (Eq. 4)
+        'mixture': r_ic = a_i I_ic / sum_j a_j I_jc (softmax over i)
+                   d out_c / d log I_ic = d out_c / d log a_i = r_ic
+                   d log a_i / d theta = J_i - sum_j a_j J_j
+
+    and ``dL/dtheta = g^T Q`` with ``Q = (d out / d log w) J`` (B, C, 3K)
+    formed in the forward pass. Saved for backward: ``u`` (B, N) or ``r``
+    (B, N, C), and ``Q``.
+    """
 
     @staticmethod
     def forward(ctx, scores: torch.Tensor, theta: torch.Tensor,
                 times: torch.Tensor, min_sigma: float,
                 max_sigma: Optional[float], mode: str) -> torch.Tensor:
+        need_theta = ctx.needs_input_grad[1]
         log_w, jac = _mog_log_weights_and_jacobian(theta, times, min_sigma,
-                                                   max_sigma)
+                                                   max_sigma, need_theta)
+        q = None
         if mode == 'pooled':
             # S is invariant to the scale of w: shift by the max so that
             # exp cannot underflow everywhere; u = w / ||w||
             w = (log_w - log_w.amax(dim=1, keepdim=True)).exp()
             u = w / w.norm(dim=1, keepdim=True)  # B, N
             out = torch.bmm(u.unsqueeze(1), scores).squeeze(1)  # B, C
-            ctx.save_for_backward(scores, u, out, jac)
+            if need_theta:
+                u3 = u.unsqueeze(-1)
+                d_log_w = u3 * (scores - u3 * out.unsqueeze(1))  # B, N, C
+                q = torch.bmm(d_log_w.transpose(1, 2), jac)  # B, C, 3K
+            saved = u
         else:  # log(sum_i a_i I_i) from log I
             log_a = torch.log_softmax(log_w, dim=1)  # B, N
-            out = torch.logsumexp(scores + log_a.unsqueeze(-1), dim=1)
-            ctx.save_for_backward(scores, log_a, out, jac)
+            joint = scores + log_a.unsqueeze(-1)  # B, N, C
+            out = torch.logsumexp(joint, dim=1)  # B, C
+            r = torch.softmax(joint, dim=1)  # B, N, C
+            if need_theta:
+                a = log_a.exp().unsqueeze(1)  # B, 1, N
+                jac_a = jac - torch.bmm(a, jac)  # d log a / d theta
+                q = torch.bmm(r.transpose(1, 2), jac_a)  # B, C, 3K
+            saved = r
+        ctx.save_for_backward(saved, q)
         ctx.mode = mode
         return out
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
-        scores, weights, out, jac = ctx.saved_tensors
-        grad_scores = None
-        if ctx.mode == 'pooled':
-            # Eq. 4 with u = w / ||w||: dS_c / dI_ic = u_i and, as S does
-            # not change with the scale of w, dL / d log w_i =
-            # u_i (sum_c g_c I_ic - u_i sum_c g_c S_c)
-            u = weights
-            if ctx.needs_input_grad[0]:
-                grad_scores = u.unsqueeze(-1) * grad.unsqueeze(1)
-            g_i = torch.bmm(scores, grad.unsqueeze(-1)).squeeze(-1)  # B, N
-            g_s = (grad * out).sum(1, keepdim=True)  # B, 1
-            grad_log_w = u * (g_i - u * g_s)
-        else:
-            # r_ic = a_i I_ic / sum_j a_j I_jc, the share of segment i in
-            # class c: d out_c / d log I_ic = d out_c / d log a_i = r_ic,
-            # and log a = log_softmax(log w)
-            log_a = weights
-            r = (scores + (log_a.unsqueeze(-1) - out.unsqueeze(1))).exp()
-            g_r = r * grad.unsqueeze(1)  # B, N, C
-            if ctx.needs_input_grad[0]:
-                grad_scores = g_r
-            g_a = g_r.sum(-1)  # B, N
-            grad_log_w = g_a - log_a.exp() * g_a.sum(1, keepdim=True)
-        grad_theta = torch.bmm(grad_log_w.unsqueeze(1), jac).squeeze(1)
+        saved, q = ctx.saved_tensors
+        grad_scores = grad_theta = None
+        if ctx.needs_input_grad[0]:
+            if ctx.mode == 'pooled':  # u_i g_c
+                grad_scores = saved.unsqueeze(-1) * grad.unsqueeze(1)
+            else:  # r_ic g_c
+                grad_scores = saved * grad.unsqueeze(1)
+        if ctx.needs_input_grad[1]:
+            grad_theta = torch.bmm(grad.unsqueeze(1), q).squeeze(1)
         return grad_scores, grad_theta, None, None, None, None
 
 
