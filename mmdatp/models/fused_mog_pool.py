@@ -138,6 +138,10 @@ class FusedMoGPoolFunction(torch.autograd.Function):
             if need_theta:
                 u3 = u.unsqueeze(-1)
                 d_log_w = u3 * (scores - u3 * out.unsqueeze(1))  # B, N, C
+                # sum_i d_log_w_ic = 0 (S ignores the scale of w), so any
+                # row may be taken off J: the u^2-weighted mean, which
+                # spares float32 the cancellation of large J rows
+                jac = jac - torch.bmm(u.square().unsqueeze(1), jac)
                 q = torch.bmm(d_log_w.transpose(1, 2), jac)  # B, C, 3K
             saved = u
         else:  # log(sum_i a_i I_i) from log I
