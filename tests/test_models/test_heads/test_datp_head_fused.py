@@ -110,3 +110,23 @@ def test_fused_needs_the_mog_generator():
     with pytest.raises(ValueError, match='fused=True needs a MoG'):
         MODELS.build(copy.deepcopy(cfg))
     assert head.fused is False  # the default
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_fused_head_on_cuda_never_syncs_and_equals_unfused():
+    head, fused = build_heads(dtype=torch.float32)
+    head, fused = head.cuda(), fused.cuda()
+    x = torch.randn(B * N, D, 2, 2, device='cuda')
+    times = ((torch.arange(N, device='cuda') + 0.5) / N).expand(B, N)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode('error')
+    try:
+        with torch.autocast('cuda', dtype=torch.float16):
+            score = fused(x, N, times=times)
+        score.logsumexp(1).sum().backward()
+    finally:
+        torch.cuda.set_sync_debug_mode('default')
+    with torch.autocast('cuda', dtype=torch.float16):
+        ref = head(x, N, times=times)
+    assert score.dtype == torch.float32
+    torch.testing.assert_close(score, ref.float(), rtol=1e-2, atol=1e-2)
