@@ -151,7 +151,9 @@ class FusedMoGPoolFunction(torch.autograd.Function):
             r = torch.softmax(joint, dim=1)  # B, N, C
             if need_theta:
                 a = log_a.exp().unsqueeze(1)  # B, 1, N
-                jac_a = jac - torch.bmm(a, jac)  # d log a / d theta
+                # d log a / d theta; its rows centred on their a-weighted
+                # mean, which also spares float32 a cancellation
+                jac_a = jac - torch.bmm(a, jac)
                 q = torch.bmm(r.transpose(1, 2), jac_a)  # B, C, 3K
             saved = r
         ctx.save_for_backward(saved, q)
@@ -216,6 +218,8 @@ def fused_mog_pool(scores: torch.Tensor,
             f'{tuple(theta.shape)} and {tuple(times.shape)}')
     dtype = torch.promote_types(scores.dtype, torch.float32)
     dtype = torch.promote_types(dtype, theta.dtype)
+    if not torch.is_grad_enabled():  # no Jacobian to form
+        theta = theta.detach()
     # the autocast state does not reach backward, which runs without it
     with torch.autocast(scores.device.type, enabled=False):
         return FusedMoGPoolFunction.apply(
