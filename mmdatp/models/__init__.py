@@ -2,6 +2,7 @@
 from .aux_nets import (BaseAuxNet, DATPConvAuxNet, DATPFeatureAuxNet,
                        DATPScoreAuxNet)
 from .backbones import CrossModalityResNet
+from .fused_mog_pool import FusedMoGPool, fused_mog_pool
 from .heads import DATPHead
 from .pooling import WeightedL2Pool, weighted_l2_pool
 from .recognizers import FeatureRecognizer
@@ -11,7 +12,8 @@ from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
 
 __all__ = [
     'BaseAuxNet', 'CrossModalityResNet', 'DATPConvAuxNet', 'DATPScoreAuxNet',
-    'DATPFeatureAuxNet', 'DATPHead', 'FeatureRecognizer',
+    'DATPFeatureAuxNet', 'DATPHead', 'FeatureRecognizer', 'FusedMoGPool',
+    'fused_mog_pool',
     'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
     'DiscreteWeightGenerator', 'MoGWeightGenerator', 'RandomMoG',
     'UniformWeights', 'mog_log_weights', 'mog_weights'

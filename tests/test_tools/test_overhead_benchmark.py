@@ -100,3 +100,44 @@ def test_gpu_script_without_cuda_records_the_error(tmp_path):
         text = (out / name).read_text()
         assert 'no CUDA device is available' in text, text[-500:]
         assert 'failed with status 2' in text
+
+
+def test_fused_rows_and_ratios():
+    proc = subprocess.run([
+        sys.executable, SCRIPT, '--quick', '--threads', '1', '--flops-size',
+        '0', '--host-topk-control', '--fused'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    rows = [line for line in out.splitlines() if line.startswith('| ')]
+    assert [r.split('|')[1].strip() for r in rows[1:]] == [
+        'TSN-R34, average consensus', 'DATP conv features, K=2',
+        'DATP softmax scores, K=2', 'DATP conv, mmaction top-k',
+        'DATP conv, fused', 'DATP conv, mmaction top-k, fused'
+    ]
+    ratios = re.findall(
+        r'^fused / unfused \((.*)\): train ([\d.]+), test ([\d.]+), '
+        r'head ([\d.]+)$', out, flags=re.M)
+    assert [r[0] for r in ratios] == [
+        'DATP conv features, K=2', 'DATP conv, mmaction top-k'
+    ]
+    assert all(float(v) > 0 for r in ratios for v in r[1:])
+
+
+def test_gpu_script_only_runs_the_named_settings(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('this checks the no-GPU path')
+    script = osp.join(REPO, 'tools', 'benchmark', 'gpu_overhead.sh')
+    out = tmp_path / 'gpu'
+    proc = subprocess.run(['bash', script, str(out)],
+                          capture_output=True,
+                          text=True,
+                          timeout=120,
+                          env=dict(os.environ, PYTHON=sys.executable,
+                                   ONLY='amp'))
+    assert proc.returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == ['amp.txt']
+    assert '--fused' in proc.stdout  # the amp run compares fused/unfused

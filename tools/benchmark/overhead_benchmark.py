@@ -18,6 +18,10 @@ and reports median times and ratios to ``tsn`` of
                  tensor (B*N, 512, s, s): on a CPU the backbone dominates the
                  whole-model times, this row shows the head's own cost
 
+``--fused`` adds, for each DATP conv row, the same model with
+``DATPHead(fused=True)`` (MoG weights and pooling as one autograd function,
+``mmdatp.models.fused_mog_pool``) and prints the fused / unfused ratios.
+
 Measurements are interleaved round-robin (tsn, datp_conv, datp_score, tsn,
 ...) after warm-up, so drifts of the machine hit all models alike.
 
@@ -30,7 +34,7 @@ The paper reports ~0.75 s/batch without DATP and ~0.83 s/batch with it
 Usage:
     python tools/benchmark/overhead_benchmark.py [--device cpu|cuda]
         [--batch-size B] [--input-size S] [--repeats R] [--amp] [--compile]
-        [--paper-test] [--quick]
+        [--paper-test] [--host-topk-control] [--fused] [--quick]
 """
 import argparse
 import contextlib
@@ -59,11 +63,15 @@ MODEL_NAMES = ('tsn', 'datp_conv', 'datp_score')
 #: --host-topk-control adds this row: DATP with mmaction's own
 #: BaseHead.loss_by_feat, whose numpy top-k accuracy syncs the GPU
 HOST_TOPK = 'datp_conv_host_topk'
+#: --fused adds this suffix's twin of each DATP conv row: DATPHead(fused=True)
+FUSED = '_fused'
 LABELS = dict(
     tsn='TSN-R34, average consensus',
     datp_conv='DATP conv features, K=2',
     datp_score='DATP softmax scores, K=2',
-    datp_conv_host_topk='DATP conv, mmaction top-k')
+    datp_conv_host_topk='DATP conv, mmaction top-k',
+    datp_conv_fused='DATP conv, fused',
+    datp_conv_host_topk_fused='DATP conv, mmaction top-k, fused')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -112,6 +120,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         'BaseHead.loss_by_feat (top-k accuracy on the host, a GPU sync '
         'per iteration) instead of DATPHead\'s on-device one')
     parser.add_argument(
+        '--fused',
+        action='store_true',
+        help='add rows: each DATP conv-feature model again with '
+        'DATPHead(fused=True), and print the fused / unfused ratios')
+    parser.add_argument(
         '--profile',
         action='store_true',
         help='after timing, profile one training iteration per model with '
@@ -144,6 +157,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                      '>= 1')
     args.models = MODEL_NAMES + ((HOST_TOPK, ) if args.host_topk_control
                                  else ())
+    if args.fused:
+        args.models += tuple(name + FUSED for name in args.models
+                             if name.startswith('datp_conv'))
     if gpu and not torch.cuda.is_available():
         parser.error('--device cuda: no CUDA device is available')
     return args
@@ -157,6 +173,8 @@ def feature_size(input_size: int) -> int:
 def build_model(name: str, args) -> torch.nn.Module:
     """One of ``args.models`` from our configs, random init, on the
     device."""
+    fused = name.endswith(FUSED)
+    name = name[:-len(FUSED)] if fused else name
     cfg = Config.fromfile(TSN_CONFIG if name == 'tsn' else DATP_CONFIG)
     model_cfg = cfg.model
     model_cfg.backbone.pretrained = None
@@ -167,6 +185,8 @@ def build_model(name: str, args) -> torch.nn.Module:
         head.aux_net.spatial_size = feature_size(args.input_size)
     if name == 'datp_score':
         head.aux_net = dict(type='DATPScoreAuxNet')
+    if fused:
+        head.fused = True
     model = MODELS.build(model_cfg)
     model.init_weights()
     if name == HOST_TOPK:
@@ -367,6 +387,13 @@ def format_table(times: Dict, args) -> str:
         ratio = med[name]['train'] / base['train']
         lines.append(f'{LABELS[name]} / TSN train-iteration ratio: '
                      f'{ratio:.3f} ({100 * (ratio - 1):+.1f}%)')
+    for name in args.models:
+        if name.endswith(FUSED):
+            unfused = name[:-len(FUSED)]
+            ratios = ', '.join(
+                f'{kind} {med[name][kind] / med[unfused][kind]:.3f}'
+                for kind in ('train', 'test', 'head'))
+            lines.append(f'fused / unfused ({LABELS[unfused]}): {ratios}')
     lines.append('paper (K=1 softmax scores, 2 Titan Xp): 0.83 / 0.75 s '
                  'per batch = 1.107 (+10.7%)')
     return '\n'.join(lines)

@@ -11,9 +11,11 @@ from mmaction.utils import SampleList
 
 from ..aux_nets import BaseAuxNet
 from ..build_utils import build_checked, resolve_type
+from ..fused_mog_pool import fused_mog_pool
 from ..pooling import weighted_l2_pool
 from ..precision import autocast_off
-from ..weight_generators import (BaseWeightGenerator, RandomMoG,
+from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
+                                 RandomMoG,
                                  UniformWeights)
 
 POOLINGS = ('datp', 'avg', 'random')
@@ -86,6 +88,12 @@ class DATPHead(BaseHead):
             ``pooling='random'`` (:class:`RandomMoG`). Defaults to 2.
         random_seed (int, optional): Seed of ``pooling='random'``.
             Defaults to None (torch's global generator).
+        fused (bool): Compute the MoG weights and the pooling of
+            ``pooling='datp'`` as one autograd function with hand-written
+            gradients (:func:`~mmdatp.models.fused_mog_pool`): the same
+            ``cls_score`` up to float rounding, in fewer ops. Used where
+            the details are not returned (training); needs
+            ``MoGWeightGenerator``. Defaults to False.
         spatial_type (str): 'avg' to average-pool the features before
             ``fc_cls``, or None if they are already pooled. Defaults to 'avg'.
         dropout_ratio (float): Dropout before ``fc_cls``. Defaults to 0.4.
@@ -108,6 +116,7 @@ class DATPHead(BaseHead):
                  score_mode: str = 'mixture',
                  random_num_gaussians: int = 2,
                  random_seed: Optional[int] = None,
+                 fused: bool = False,
                  spatial_type: Optional[str] = 'avg',
                  dropout_ratio: float = 0.4,
                  init_std: float = 0.01,
@@ -155,6 +164,11 @@ class DATPHead(BaseHead):
             raise ValueError(
                 f'DATPHead: weight_generator has num_segments={gen_n} but '
                 f'the head has num_segments={num_segments}; they must match')
+        # exactly the MoG generator: a subclass may weight differently
+        if fused and type(self.weight_generator) is not MoGWeightGenerator:
+            raise ValueError('DATPHead: fused=True needs a MoGWeightGenerator'
+                             f', got {type(self.weight_generator).__name__}')
+        self.fused = fused
         self.aux_net = build_checked(
             self._complete_aux_cfg(aux_net), BaseAuxNet, 'DATPHead.aux_net')
 
@@ -306,6 +320,14 @@ class DATPHead(BaseHead):
                 theta = self.aux_net(probs)
             else:
                 theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
+            if self.fused and not return_details:
+                # one autograd function with the closed-form Eq. 2/4
+                # gradients, in float32 like the unfused path below
+                with autocast_off(x.device):
+                    return fused_mog_pool(
+                        log_probs if self.score_mode == 'mixture' else probs,
+                        theta.to(dtype), t.to(dtype), generator.min_sigma,
+                        generator.max_sigma, self.score_mode)
         else:
             # one draw per video, shared by its views (times are too)
             theta = generator.sample_theta(bv // views, t[::views])
