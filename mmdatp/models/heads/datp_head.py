@@ -15,8 +15,7 @@ from ..fused_mog_pool import fused_mog_pool
 from ..pooling import weighted_l2_pool
 from ..precision import autocast_off
 from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
-                                 RandomMoG,
-                                 UniformWeights)
+                                 RandomMoG, UniformWeights)
 
 POOLINGS = ('datp', 'avg', 'random')
 SCORE_MODES = ('mixture', 'pooled')
