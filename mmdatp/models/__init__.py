@@ -2,6 +2,7 @@
 from .aux_nets import (BaseAuxNet, DATPConvAuxNet, DATPFeatureAuxNet,
                        DATPScoreAuxNet)
 from .backbones import CrossModalityResNet
+from .data_preprocessors import JPEGDecodeDataPreprocessor, decode_clips
 from .heads import DATPHead
 from .pooling import WeightedL2Pool, weighted_l2_pool
 from .recognizers import FeatureRecognizer
@@ -12,6 +13,7 @@ from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
 __all__ = [
     'BaseAuxNet', 'CrossModalityResNet', 'DATPConvAuxNet', 'DATPScoreAuxNet',
     'DATPFeatureAuxNet', 'DATPHead', 'FeatureRecognizer',
+    'JPEGDecodeDataPreprocessor', 'decode_clips',
     'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
     'DiscreteWeightGenerator', 'MoGWeightGenerator', 'mog_log_weights',
     'mog_weights'
