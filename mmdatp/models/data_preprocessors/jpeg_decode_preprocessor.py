@@ -38,17 +38,19 @@ def _decode_jpeg(frames: List[torch.Tensor], gray: bool,
         return decode_jpeg(frames, mode=mode, device=device)
 
 
-def _crop_resize_flip(imgs: torch.Tensor, crop_bbox: Sequence[float],
-                      out_shape: Tuple[int, int], flip: bool,
-                      flow: bool) -> torch.Tensor:
-    """Crop, resize and flip the ``(F, C, H, W)`` uint8 frames of a video.
+def _crop_resize_flip(frames: Sequence[torch.Tensor],
+                      crop_bbox: Sequence[float], out_shape: Tuple[int, int],
+                      flip: bool, flow: bool) -> torch.Tensor:
+    """Crop, resize and flip the ``(C, H, W)`` uint8 frames of a video into
+    one ``(F, C, h, w)`` tensor.
 
     The crop box is rounded like MMAction2's ``Fuse``; the resize is
     bilinear with half-pixel centres (OpenCV's ``INTER_LINEAR``), rounded
     back to uint8 as the CPU pipeline's frames are.
     """
     left, top, right, bottom = np.round(np.asarray(crop_bbox)).astype(int)
-    imgs = imgs[:, :, top:bottom, left:right]  # F, C, h0, w0
+    # crop before stacking: copy only the crop
+    imgs = torch.stack([f[:, top:bottom, left:right] for f in frames])
     if tuple(imgs.shape[-2:]) != tuple(out_shape):
         imgs = F.interpolate(
             imgs.float(),
@@ -102,10 +104,10 @@ def decode_clips(inputs: Sequence[torch.Tensor], data_samples: Sequence,
     out, start = [], 0
     for count, sample in zip(counts, data_samples):
         meta = sample.metainfo
-        imgs = torch.stack(decoded[start:start + count])  # F, C, H, W
+        imgs = _crop_resize_flip(decoded[start:start + count],
+                                 meta['crop_bbox'], meta['img_shape'],
+                                 meta['flip'], flow)  # F, C, h, w
         start += count
-        imgs = _crop_resize_flip(imgs, meta['crop_bbox'], meta['img_shape'],
-                                 meta['flip'], flow)
         if flow:
             channels = 2 * int(meta['clip_len'])
             imgs = imgs.reshape((-1, channels) + tuple(imgs.shape[-2:]))
