@@ -105,6 +105,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='timed batches per worker with W workers')
     parser.add_argument('--e2e', action='store_true',
                         help='also time training with real data loading')
+    parser.add_argument('--transforms', action='store_true',
+                        help='also print ms per video of every transform')
     parser.add_argument('--no-rates', action='store_true',
                         help='skip the loader-speed table (with --e2e)')
     parser.add_argument('--iters', type=int, default=40,
@@ -248,6 +250,20 @@ def measure_workers(cfg: Config, args) -> float:
     return rate
 
 
+def measure_transforms(cfg: Config, num: int) -> List[tuple]:
+    """Mean ms per video of every transform of the training pipeline."""
+    loader = build_loader(cfg, 0)
+    dataset, total = loader.dataset, {}
+    for i in range(num):
+        results = dataset.get_data_info(i % len(dataset))
+        for k, step in enumerate(dataset.pipeline.transforms):
+            start = time.perf_counter()
+            results = step(results)
+            key = (k, type(step).__name__)
+            total[key] = total.get(key, 0.0) + time.perf_counter() - start
+    return [(name, 1000 * t / num) for (_, name), t in total.items()]
+
+
 def to_device(batch: Dict, device: str) -> List[torch.Tensor]:
     """The batch's inputs on ``device``, decoded when they are encoded."""
     inputs = batch['inputs']
@@ -344,7 +360,8 @@ def format_e2e(names, e2e, args, batch_size) -> str:
     lines = [
         f'Training end to end on {dev}: TSN-R34 DATP, batch {batch_size}, '
         f'{args.input_size} px, amp={"on" if args.amp else "off"}, '
-        f'W={args.workers} workers, pin_memory, persistent workers; '
+        f'W={args.workers} workers, pin_memory={args.device == "cuda"}, '
+        'persistent workers; '
         f'{args.iters} timed iterations', '',
         '| pipeline | model-only it/s (before / after) | with loading it/s '
         '| videos/s | ratio |', '|---|---:|---:|---:|---:|'
@@ -397,6 +414,14 @@ def main(argv=None) -> None:
                     cfg, batches[name], args)
             print(format_rates(args.pipelines, rates, args, bs), flush=True)
             print(f'({time.perf_counter() - t0:.0f} s so far)\n', flush=True)
+        if args.transforms:
+            print('ms per video per transform (in process):')
+            for name, cfg in cfgs.items():
+                steps = measure_transforms(cfg, bs)
+                print(f'  {name}: ' + ', '.join(
+                    f'{n} {ms:.1f}' for n, ms in steps) +
+                    f' = {sum(ms for _, ms in steps):.1f}', flush=True)
+            print()
         if args.e2e:
             e2e = {}
             for name, cfg in cfgs.items():
