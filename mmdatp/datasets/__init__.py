@@ -1,11 +1,13 @@
 """Data side of mmdatp: the DATP segment sampler and the synthetic dataset."""
 from .checked_datasets import CheckedRawframeDataset, CheckedVideoDataset
 from .feature_dataset import SegmentFeatureDataset
-from .transforms import (DATPSampleFrames, PackFeatureInputs,
+from .transforms import (DATPSampleFrames, LoadEncodedFrames,
+                         PackEncodedInputs, PackFeatureInputs,
                          SampleFeatureSegments)
 
 __all__ = [
     'CheckedRawframeDataset', 'CheckedVideoDataset',
-    'DATPSampleFrames', 'PackFeatureInputs', 'SampleFeatureSegments',
+    'DATPSampleFrames', 'LoadEncodedFrames', 'PackEncodedInputs',
+    'PackFeatureInputs', 'SampleFeatureSegments',
     'SegmentFeatureDataset'
 ]

@@ -2,6 +2,7 @@
 from .aux_nets import (BaseAuxNet, DATPConvAuxNet, DATPFeatureAuxNet,
                        DATPScoreAuxNet)
 from .backbones import CrossModalityResNet
+from .data_preprocessors import JPEGDecodeDataPreprocessor, decode_clips
 from .fused_mog_pool import FusedMoGPool, fused_mog_pool
 from .heads import DATPHead
 from .pooling import WeightedL2Pool, weighted_l2_pool
@@ -13,7 +14,7 @@ from .weight_generators import (BaseWeightGenerator, DiscreteWeightGenerator,
 __all__ = [
     'BaseAuxNet', 'CrossModalityResNet', 'DATPConvAuxNet', 'DATPScoreAuxNet',
     'DATPFeatureAuxNet', 'DATPHead', 'FeatureRecognizer', 'FusedMoGPool',
-    'fused_mog_pool',
+    'fused_mog_pool', 'JPEGDecodeDataPreprocessor', 'decode_clips',
     'WeightedL2Pool', 'weighted_l2_pool', 'BaseWeightGenerator',
     'DiscreteWeightGenerator', 'MoGWeightGenerator', 'RandomMoG',
     'UniformWeights', 'mog_log_weights', 'mog_weights'
