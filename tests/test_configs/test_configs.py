@@ -200,8 +200,11 @@ def test_ablations_are_the_papers_rows():
         # the model really has that many fc layers and generator outputs
         cfg.model.backbone.pretrained = None
         model = MODELS.build(cfg.model)
+        # (the conv aux net's first layer, a 7x7 conv over the whole map,
+        # is declared as a Linear: count the fc stack and the regressor)
+        aux_net = model.cls_head.aux_net
         linears = [
-            m for m in model.cls_head.aux_net.modules()
+            m for m in list(aux_net.fcs.modules()) + [aux_net.regressor]
             if isinstance(m, torch.nn.Linear)
         ]
         assert len(linears) == fcs
