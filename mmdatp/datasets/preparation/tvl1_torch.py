@@ -59,7 +59,8 @@ content moving right has ``u > 0``.
 
 Needs only torch (and numpy for the numpy wrapper).
 """
-from typing import Dict, List, Tuple
+import math
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -227,10 +228,14 @@ class TVL1Flow:
             default) is supported. Defaults to 0.
         median_filtering (int): Median window (odd; 1 or 0: none).
             Defaults to 5.
-        check_every (int): Iterations between the checks whether every
-            pair of the batch has stopped (each check waits for the
-            device). 1 gives no wasted iteration; on CUDA a few avoid
-            stalls. The result does not depend on it. Defaults to 5.
+        check_every (int, optional): Iterations between the checks which
+            pairs have stopped (each check waits for the device; stopped
+            pairs then leave the working set). The result does not depend
+            on it. Defaults to None: 1 on CPU, 5 on other devices.
+        compile (bool): Run the iteration through ``torch.compile``
+            (one fused kernel instead of some 40; needs a working
+            inductor backend, e.g. triton on CUDA; the first call
+            compiles). Defaults to False.
     """
 
     def __init__(self,
@@ -245,7 +250,8 @@ class TVL1Flow:
                  scale_step: float = 0.8,
                  gamma: float = 0.0,
                  median_filtering: int = 5,
-                 check_every: int = 5) -> None:
+                 check_every: Optional[int] = None,
+                 compile: bool = False) -> None:
         for name, value in (('tau', tau), ('lambda_', lambda_),
                             ('theta', theta)):
             if isinstance(value, bool) or not isinstance(
@@ -258,7 +264,8 @@ class TVL1Flow:
         for name, value in (('nscales', nscales), ('warps', warps),
                             ('inner_iterations', inner_iterations),
                             ('outer_iterations', outer_iterations),
-                            ('check_every', check_every)):
+                            ('check_every', 1 if check_every is None else
+                             check_every)):
             if isinstance(value, bool) or not isinstance(value, int) or \
                     value < 1:
                 raise ValueError(f'{name} must be an integer >= 1, got '
@@ -286,6 +293,9 @@ class TVL1Flow:
         self.gamma = float(gamma)
         self.median_filtering = median_filtering
         self.check_every = check_every
+        self._compiled_step = None
+        if compile:
+            self._compiled_step = torch.compile(self._step, dynamic=True)
         #: iterations run per level in the last call (all pairs together)
         self.last_iterations: List[int] = []
 
@@ -343,25 +353,40 @@ class TVL1Flow:
 
     def _one_level(self, i0: torch.Tensor, i1: torch.Tensor,
                    u: torch.Tensor) -> torch.Tensor:
-        """Warps and iterations at one level; u (B, 2, h, w) in and out."""
+        """Warps and iterations at one level; u (B, 2, h, w) in and out.
+
+        The pairs still iterating form the working set; at every check
+        the stopped ones are written back and dropped from it, so a batch
+        costs what its pairs cost one by one plus at most ``check_every``
+        masked iterations each.
+        """
         b, _, h, w = i0.shape
         l_t = self.lambda_ * self.theta
         taut = self.tau / self.theta
         threshold = self.epsilon**2 * h * w
+        check_every = self.check_every
+        if check_every is None:
+            check_every = 1 if u.device.type == 'cpu' else 5
+        step = self._step if self._compiled_step is None \
+            else self._compiled_step
         images = torch.cat([i1, _centered_gradient(i1)], dim=1)  # B 3 h w
-        px = torch.zeros_like(u)  # (p11, p21): x parts of the duals
-        py = torch.zeros_like(u)  # (p12, p22)
+        u_all = u
+        p_all = torch.zeros(b, 4, h, w, device=u.device)  # p11 p21 p12 p22
         total = self.outer_iterations * self.inner_iterations
         iterations = 0
         for _ in range(self.warps):
-            warped = _warp_bicubic(images, u)
+            warped = _warp_bicubic(images, u_all)
             i1w, gi = warped[:, :1], warped[:, 1:]  # B 1 h w, B 2 h w
             grad_sq = (gi * gi).sum(1, keepdim=True)
-            rho_c = i1w - (gi * u).sum(1, keepdim=True) - i0
-            lt_grad = l_t * grad_sq
-            has_grad = grad_sq > _FLT_EPSILON
-            safe_grad = torch.where(has_grad, grad_sq,
-                                    torch.ones_like(grad_sq))
+            rho_c = i1w - (gi * u_all).sum(1, keepdim=True) - i0
+            # the data step TH(rho) = rho_c + gi.u -> coef * gi, see _step
+            consts = torch.cat([
+                gi, rho_c, l_t * grad_sq,
+                torch.where(grad_sq > _FLT_EPSILON, grad_sq,
+                            torch.full_like(grad_sq, math.inf))
+            ], dim=1)  # B 5 h w
+            idx = None  # working set: all pairs
+            u, p = u_all, p_all
             active = torch.ones(b, 1, 1, 1, dtype=torch.bool, device=u.device)
             for n in range(total):
                 if n % self.inner_iterations == 0 and \
@@ -369,27 +394,57 @@ class TVL1Flow:
                     u = torch.where(active,
                                     _median_blur(u, self.median_filtering),
                                     u)
-                # v = u + TH(rho)
-                rho = rho_c + (gi * u).sum(1, keepdim=True)
-                step = torch.where(
-                    rho < -lt_grad, l_t,
-                    torch.where(
-                        rho > lt_grad, -l_t,
-                        torch.where(has_grad, -rho / safe_grad, 0.0)))
-                new_u = u + step * gi + self.theta * _divergence(px, py)
-                error = (new_u - u).square().sum((1, 2, 3), keepdim=True)
-                u = torch.where(active, new_u, u)
-                ux, uy = _forward_gradient(u)
-                norm = 1.0 + taut * torch.sqrt(ux * ux + uy * uy)
-                px = torch.where(active, (px + taut * ux) / norm, px)
-                py = torch.where(active, (py + taut * uy) / norm, py)
-                active = active & (error > threshold)
+                u, p, active = step(u, p, consts, active, l_t, self.theta,
+                                    taut, threshold)
                 iterations += 1
-                if (n + 1) % self.check_every == 0 and \
-                        not bool(active.any()):
-                    break
+                if (n + 1) % check_every == 0 or n + 1 == total:
+                    keep = active.view(-1)
+                    num = int(keep.sum())  # waits for the device
+                    if num == keep.numel():
+                        continue
+                    u_all, p_all = _write_back(u_all, p_all, u, p, idx)
+                    if num == 0:
+                        break
+                    sel = keep.nonzero().view(-1)
+                    idx = sel if idx is None else idx[sel]
+                    u, p, consts, active = u[sel], p[sel], consts[sel], \
+                        active[sel]
+            else:
+                u_all, p_all = _write_back(u_all, p_all, u, p, idx)
         self.last_iterations.insert(0, iterations)
-        return u
+        return u_all
+
+    @staticmethod
+    def _step(u: torch.Tensor, p: torch.Tensor, consts: torch.Tensor,
+              active: torch.Tensor, l_t: float, theta: float, taut: float,
+              threshold: float
+              ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One iteration for the pairs still ``active`` (B, 1, 1, 1)."""
+        gi, rho_c = consts[:, 0:2], consts[:, 2:3]
+        lt_grad, grad_sq = consts[:, 3:4], consts[:, 4:5]
+        # v = u + TH(rho): a step along grad I1 (0 where it vanishes)
+        rho = rho_c + (gi * u).sum(1, keepdim=True)
+        coef = torch.where(
+            rho < -lt_grad, l_t,
+            torch.where(rho > lt_grad, -l_t, -rho / grad_sq))
+        div = _divergence(p[:, 0:2], p[:, 2:4])
+        new_u = u + coef * gi + theta * div
+        error = (new_u - u).square().sum((1, 2, 3), keepdim=True)
+        u = torch.where(active, new_u, u)
+        ux, uy = _forward_gradient(u)
+        norm = 1.0 + taut * torch.sqrt(ux * ux + uy * uy)
+        new_p = (p + taut * torch.cat([ux, uy], dim=1)) / norm.repeat(
+            1, 2, 1, 1)
+        p = torch.where(active, new_p, p)
+        return u, p, active & (error > threshold)
+
+
+def _write_back(u_all: torch.Tensor, p_all: torch.Tensor, u: torch.Tensor,
+                p: torch.Tensor, idx) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Put the working set's u and p back into the whole batch's."""
+    if idx is None:
+        return u, p
+    return u_all.index_copy(0, idx, u), p_all.index_copy(0, idx, p)
 
 
 def tvl1_flow(prev: torch.Tensor, nxt: torch.Tensor,
