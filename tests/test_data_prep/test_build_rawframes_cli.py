@@ -78,7 +78,7 @@ def test_torch_backend_layout_resume_and_agreement(tmp_path, capsys):
     out = capsys.readouterr().out
     assert '2 videos extracted, 0 already done (skipped), 0 failed; 8 ' \
         'RGB frames and 6 flow pairs' in out
-    assert 'torch TV-L1 on cpu' in out
+    assert 'with 1 workers (torch TV-L1 on cpu)' in out
     assert 'cleaned 1 stale temporary directories' in out
     diffs = []
     for video in ('demo', 'test'):

@@ -17,9 +17,10 @@ F-1 flow pairs for F frames) with OpenCV: TV-L1 (the paper's flow,
         --flow-type tvl1 --flow-backend torch --device cuda --batch-size 64
 
 Parallel over videos (``--num-workers``, default: all cores), with a
-progress bar and ETA; with ``--flow-backend torch`` one video after another
-in this process, the frame pairs of a video in batches on ``--device``
-(``--num-workers``: JPEG writing threads, and torch's CPU threads). Resumable: rerunning the same command skips finished
+progress bar and ETA. ``--flow-backend torch`` computes the frame pairs of
+a video in batches on ``--device``: on the CPU in the same processes, on a
+GPU one video after another in this process (``--num-workers``: JPEG
+writing threads). Resumable: rerunning the same command skips finished
 videos; an interrupted run leaves only hidden ``.<video>.tmp``
 directories, which the next run removes. Videos that cannot be read are
 reported by name and skipped; the summary lists them.
@@ -93,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help='processes (default: all cores available, here '
-        f'{default_num_workers()}); 0 runs in this process')
+        f'{default_num_workers()}); 0 runs in this process. With '
+        '--flow-backend torch on a GPU: JPEG writing threads')
     parser.add_argument(
         '--new-short',
         type=int,
@@ -121,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--start-method',
         choices=multiprocessing.get_all_start_methods(),
-        default=_DEFAULT_START,
-        help='how worker processes start (default: %(default)s). On Linux '
+        default=None,
+        help=f'how worker processes start (default: {_DEFAULT_START}, '
+        'forkserver with --flow-backend torch). On Linux '
         'this fresh process forks them before it runs any OpenCV, which '
         'is safe and saves re-importing mmdatp; the library default, '
         'forkserver, is what to use from a process that already ran '
@@ -170,6 +173,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not jobs:
         parser.error(f'no video with extension {args.ext} under '
                      f'{args.src_dir} (level {args.level})')
+    start_method = args.start_method
+    if start_method is None and args.flow_backend == 'opencv':
+        start_method = _DEFAULT_START
+    # torch was imported here (mmdatp imports the stack): a forked child
+    # can hang in its thread pools, so the torch backend uses forkserver
     try:
         summary = extract_videos(
             jobs,
@@ -177,7 +185,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             spec,
             num_workers=args.num_workers,
             verbose=not args.quiet,
-            mp_context=args.start_method,
+            mp_context=start_method,
             device=args.device,
             batch_size=args.batch_size)
     except ImportError as e:  # TV-L1 without OpenCV contrib

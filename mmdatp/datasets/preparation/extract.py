@@ -37,11 +37,12 @@ alone: its error is recorded and the job continues. A worker that dies
 reported as failed and the next run resumes them.
 
 With ``flow_backend='torch'`` (TV-L1 in PyTorch, :mod:`.tvl1_torch`) the
-videos are done one after another in this process: the consecutive frame
-pairs of a video go to the device (CPU or CUDA) in batches of
-``batch_size``, frames are decoded by a thread ahead of the flow, and JPEGs
-are written by ``num_workers`` threads; the directories, the marker and the
-resume rules are the same. The marker records ``flow_backend`` only when
+consecutive frame pairs of a video go to the device in batches of
+``batch_size``, its frames decoded by a thread ahead of the flow. On the
+CPU the workers are processes as above, one torch thread each (threads of
+one process contend on small images); on a GPU the videos are done one
+after another in this process, JPEGs written by ``num_workers`` threads.
+The directories, the marker and the resume rules are the same. The marker records ``flow_backend`` only when
 it is not OpenCV, so directories written before it existed still count as
 OpenCV's.
 """
@@ -66,7 +67,7 @@ import numpy as np
 
 from mmdatp.utils.fileio import atomic_open
 from .flow import (FLOW_BACKENDS, FLOW_BOUND, FLOW_TYPES, TorchFlow,
-                   build_flow_fn, quantize_flow)
+                   build_flow_fn, check_device, quantize_flow)
 from .frames import RGB_TMPL, ResizeSpec, read_frames, write_jpeg
 
 #: values of ``ExtractSpec.task``
@@ -252,8 +253,10 @@ class ExtractSummary:
             f'{self.rgb_frames} RGB frames and {self.flow_pairs} flow pairs '
             f'in {self.seconds:.1f} s with ' +
             (f'{self.num_workers} workers' if self.flow_device is None else
+             f'{self.num_workers} workers (torch TV-L1 on cpu)'
+             if self.flow_device == 'cpu' else
              f'torch TV-L1 on {self.flow_device}, {self.num_workers} '
-             'writer threads')
+             'JPEG threads')
         ]
         if self.flow_pairs and self.seconds > 0:
             lines.append(f'flow: {self.flow_pairs / self.seconds:.2f} '
@@ -602,22 +605,44 @@ def extract_video(src: str,
     return marker
 
 
-def _init_worker() -> None:
-    """Worker set-up: one OpenCV thread per process (the pool parallelises
-    over videos)."""
+def _init_worker(torch_backend: bool = False) -> None:
+    """Worker set-up: one OpenCV (and torch) thread per process (the pool
+    parallelises over videos)."""
     import cv2
     cv2.setNumThreads(1)
+    if torch_backend:
+        import torch
+        torch.set_num_threads(1)
+
+
+#: this process's TorchFlow per device (built once per worker)
+_TORCH_FLOWS: Dict[str, TorchFlow] = {}
+
+
+def _torch_flow(device: str) -> TorchFlow:
+    if device not in _TORCH_FLOWS:
+        _TORCH_FLOWS[device] = TorchFlow(device)
+    return _TORCH_FLOWS[device]
 
 
 def _run_job(job: VideoJob,
              out_dir: str,
              spec: ExtractSpec,
              modalities: Tuple[str, ...],
-             **torch_args) -> VideoResult:
-    """Extract one video; errors are returned, not raised."""
+             device: str = 'cpu',
+             batch_size: int = 32,
+             threads: int = 1) -> VideoResult:
+    """Extract one video; errors are returned, not raised. ``device``,
+    ``batch_size`` and ``threads`` are the torch backend's."""
     start, cpu_start = time.perf_counter(), time.process_time()
     result = VideoResult(rel=job.rel, src=job.src)
     try:
+        torch_args = {}
+        if spec.flow_backend == 'torch' and 'flow' in modalities:
+            torch_args = dict(
+                torch_flow=_torch_flow(device),
+                batch_size=batch_size,
+                threads=threads)
         marker = extract_video(job.src, osp.join(out_dir, job.rel), spec,
                                modalities, **torch_args)
         result.counts = {m: marker[m]['count'] for m in modalities}
@@ -650,29 +675,6 @@ def _pool_context(method: Optional[str]) -> BaseContext:
         # imported once by the server, inherited by every worker it forks
         ctx.set_forkserver_preload([__name__])
     return ctx
-
-
-def _run_in_process_torch(todo: list, out_dir: str, spec: ExtractSpec,
-                          torch_flow: TorchFlow, batch_size: int,
-                          threads: int, record) -> None:
-    """The torch backend's loop: one video after another, in process."""
-    import torch
-    torch_threads = torch.get_num_threads()
-    if torch_flow.device.type == 'cpu':
-        torch.set_num_threads(threads)
-    try:
-        for job, modalities in todo:
-            record(
-                _run_job(
-                    job,
-                    out_dir,
-                    spec,
-                    modalities,
-                    torch_flow=torch_flow,
-                    batch_size=batch_size,
-                    threads=threads))
-    finally:
-        torch.set_num_threads(torch_threads)
 
 
 def extract_videos(jobs: Sequence[VideoJob],
@@ -719,16 +721,20 @@ def extract_videos(jobs: Sequence[VideoJob],
         raise ValueError(f'batch_size must be an integer >= 1, got '
                          f'{batch_size!r}')
     file = file or sys.stdout
-    torch_flow = None
+    summary = ExtractSummary(num_workers=num_workers)
+    # the torch backend on a GPU runs in this process, JPEGs written by
+    # num_workers threads; on the CPU as OpenCV: one process per video
+    threads = 1
+    torch_backend = spec.flow_backend == 'torch' and \
+        'flow' in spec.modalities
     if 'flow' in spec.modalities:  # fail now, not once per video
-        if spec.flow_backend == 'torch':
-            torch_flow = TorchFlow(device)
+        if torch_backend:
+            summary.flow_device = str(check_device(device))
+            if summary.flow_device != 'cpu':
+                threads = summary.num_workers = max(num_workers, 1)
+                num_workers = 0
         else:
             build_flow_fn(spec.flow_type)
-    summary = ExtractSummary(num_workers=num_workers)
-    if torch_flow is not None:
-        summary.flow_device = str(torch_flow.device)
-        summary.num_workers = max(num_workers, 1)  # threads
     todo = []
     for job in jobs:
         video_dir = osp.join(out_dir, job.rel)
@@ -740,8 +746,8 @@ def extract_videos(jobs: Sequence[VideoJob],
             summary.skipped.append(job.rel)
     if verbose:
         flow = '' if spec.task == 'rgb' else ', ' + spec.flow_type
-        if torch_flow is not None:
-            flow += f' (torch on {torch_flow.device}, batch {batch_size})'
+        if torch_backend:
+            flow += f' (torch on {summary.flow_device}, batch {batch_size})'
         print(f'{len(todo)} videos to extract ({spec.task}{flow}), '
               f'{len(summary.skipped)} already done, into {out_dir}',
               file=file)
@@ -764,20 +770,20 @@ def extract_videos(jobs: Sequence[VideoJob],
             bar.update()
 
     start = time.perf_counter()
-    if torch_flow is not None and todo:
-        _run_in_process_torch(todo, out_dir, spec, torch_flow, batch_size,
-                              summary.num_workers, record)
-    elif num_workers == 0:
+    torch_args = dict(device=device, batch_size=batch_size, threads=threads)
+    if num_workers == 0:
         for job, modalities in todo:
-            record(_run_job(job, out_dir, spec, modalities))
+            record(_run_job(job, out_dir, spec, modalities, **torch_args))
     elif todo:
         pool = ProcessPoolExecutor(
             num_workers,
             mp_context=_pool_context(mp_context),
-            initializer=_init_worker)
+            initializer=_init_worker,
+            initargs=(torch_backend, ))
         try:
             futures = {
-                pool.submit(_run_job, job, out_dir, spec, modalities): job
+                pool.submit(_run_job, job, out_dir, spec, modalities,
+                            **torch_args): job
                 for job, modalities in todo
             }
             for future in as_completed(futures):

@@ -148,6 +148,8 @@ def check_device(device: str):
         dev = torch.device(device)
     except (RuntimeError, TypeError):
         dev = None
+    if dev is not None and dev.type == 'cpu':
+        return dev  # without asking CUDA (a forking parent should not)
     available = available_devices()
     if dev is None or dev.type not in ('cpu', 'cuda'):
         raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:<i>', got "
