@@ -363,7 +363,8 @@ class TVL1Flow:
         b, _, h, w = i0.shape
         l_t = self.lambda_ * self.theta
         taut = self.tau / self.theta
-        threshold = self.epsilon**2 * h * w
+        # a tensor: torch.compile would specialise on a float, per level
+        threshold = torch.tensor(self.epsilon**2 * h * w, device=i0.device)
         check_every = self.check_every
         if check_every is None:
             check_every = 1 if u.device.type == 'cpu' else 5
@@ -417,7 +418,7 @@ class TVL1Flow:
     @staticmethod
     def _step(u: torch.Tensor, p: torch.Tensor, consts: torch.Tensor,
               active: torch.Tensor, l_t: float, theta: float, taut: float,
-              threshold: float
+              threshold: torch.Tensor
               ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One iteration for the pairs still ``active`` (B, 1, 1, 1)."""
         gi, rho_c = consts[:, 0:2], consts[:, 2:3]
