@@ -337,8 +337,9 @@ def format_cuda_table(rows: List[dict]) -> str:
 
 def projection(pairs_per_s: float) -> str:
     """Extraction time of the datasets at ``pairs_per_s``."""
-    return ', '.join(f'{name} ({pairs:,} pairs) {pairs / pairs_per_s / 3600:.1f} h'
-                     for name, pairs in DATASET_PAIRS.items())
+    return ', '.join(
+        f'{name} ({pairs:,} pairs) {pairs / pairs_per_s / 3600:.1f} h'
+        for name, pairs in DATASET_PAIRS.items())
 
 
 def main_cuda(args, parser: argparse.ArgumentParser) -> None:
@@ -384,9 +385,10 @@ def main_cuda(args, parser: argparse.ArgumentParser) -> None:
         if args.work_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)
     print(format_cuda_table(rows))
-    print(f"flow alone, batch {best['batch']}: {projection(best['pairs_per_s'])}")
-    print(f"extractor (decode, flow, JPEG; 4 videos x 128 pairs, "
-          f"batch {best['batch']}, {args.workers} JPEG threads): "
+    print(f"flow alone, batch {best['batch']}: "
+          f"{projection(best['pairs_per_s'])}")
+    print(f"extractor (decode, flow, JPEG; 4 videos x 128 pairs, batched "
+          f"per video, {args.workers} JPEG threads): "
           f"{projection(extractor['pairs_per_s'])}")
     if opencv is not None:
         print(format_table([opencv]))

@@ -42,9 +42,9 @@ consecutive frame pairs of a video go to the device in batches of
 CPU the workers are processes as above, one torch thread each (threads of
 one process contend on small images); on a GPU the videos are done one
 after another in this process, JPEGs written by ``num_workers`` threads.
-The directories, the marker and the resume rules are the same. The marker records ``flow_backend`` only when
-it is not OpenCV, so directories written before it existed still count as
-OpenCV's.
+The directories, the marker and the resume rules are the same. The marker
+records ``flow_backend`` only when it is not OpenCV, so directories written
+before it existed still count as OpenCV's.
 """
 import json
 import multiprocessing

@@ -15,8 +15,8 @@ current flow ``u0`` (a *warp*)::
 
 then iterate (``theta`` couples ``u`` and an auxiliary field ``v``)::
 
-    v = u + TH(rho)                    pointwise thresholding, l_t = lambda*theta:
-        -l_t * gI  if rho < -l_t |gI|^2,  +l_t * gI  if rho > l_t |gI|^2,
+    v = u + TH(rho)            pointwise thresholding, l_t = lambda * theta:
+        +l_t * gI  if rho < -l_t |gI|^2,  -l_t * gI  if rho > l_t |gI|^2,
         -rho gI / |gI|^2 otherwise                  (gI = grad I1(x + u0))
     u = v + theta * div p                           (div: backward differences)
     p = (p + tau/theta * grad u) / (1 + tau/theta * |grad u|)
