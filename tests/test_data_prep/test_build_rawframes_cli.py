@@ -1,11 +1,15 @@
 """tools/data/build_rawframes.py as users run it: progress, failures by
-name, exit status, resumption."""
+name, exit status, resumption; the torch TV-L1 backend."""
 import os
 import os.path as osp
 import subprocess
 import sys
 
-from prep_utils import REPO, load_tool, make_hmdb51
+import cv2
+import numpy as np
+import pytest
+from mmdatp.datasets.preparation import read_marker
+from prep_utils import REPO, link_clip, load_tool, make_hmdb51
 
 SCRIPT = osp.join(REPO, 'tools', 'data', 'build_rawframes.py')
 build_rawframes = load_tool('tools/data/build_rawframes.py')
@@ -46,3 +50,92 @@ def test_exit_status_failures_and_rerun(tmp_path, capsys):
     assert build_rawframes.main(list(args)) == 0
     assert '0 videos extracted, 6 already done (skipped), 0 failed' in \
         capsys.readouterr().out
+
+
+def two_clips(root):
+    """A level-1 video directory with two real clips."""
+    videos = osp.join(root, 'videos')
+    for clip, name in (('demo.mp4', 'demo.mp4'), ('test.avi', 'test.avi')):
+        link_clip(clip, osp.join(videos, name))
+    return videos
+
+
+def test_torch_backend_layout_resume_and_agreement(tmp_path, capsys):
+    """--flow-backend torch writes what the OpenCV path writes (names,
+    counts, sizes; flow JPEGs within a few grey levels), resumes, and a
+    change of backend redoes the flow only."""
+    videos = two_clips(str(tmp_path))
+    common = ['--level', '1', '--task', 'both', '--new-short', '48',
+              '--max-frames', '4', '--quiet']
+    ocv_out, torch_out = str(tmp_path / 'ocv'), str(tmp_path / 'torch')
+    assert build_rawframes.main(
+        [videos, ocv_out, '--num-workers', '0', *common]) == 0
+    # an interrupted torch run left a temporary directory behind
+    os.makedirs(osp.join(torch_out, '.demo.tmp'))
+    torch_args = [videos, torch_out, *common, '--flow-backend', 'torch',
+                  '--batch-size', '2', '--num-workers', '1']
+    assert build_rawframes.main(torch_args) == 0
+    out = capsys.readouterr().out
+    assert '2 videos extracted, 0 already done (skipped), 0 failed; 8 ' \
+        'RGB frames and 6 flow pairs' in out
+    assert 'with 1 workers (torch TV-L1 on cpu)' in out
+    assert 'cleaned 1 stale temporary directories' in out
+    diffs = []
+    for video in ('demo', 'test'):
+        names = sorted(os.listdir(osp.join(ocv_out, video)))
+        assert sorted(os.listdir(osp.join(torch_out, video))) == names
+        assert len(names) == 1 + 4 + 2 * 3  # marker, 4 RGB, 3 flow pairs
+        ref = read_marker(osp.join(ocv_out, video))
+        marker = read_marker(osp.join(torch_out, video))
+        assert marker['rgb'] == ref['rgb']
+        assert marker['flow']['count'] == ref['flow']['count'] == 3
+        assert marker['flow']['settings'] == dict(
+            ref['flow']['settings'], flow_backend='torch')
+        for name in names:
+            if not name.endswith('.jpg'):
+                continue
+            a = cv2.imread(osp.join(ocv_out, video, name),
+                           cv2.IMREAD_GRAYSCALE).astype(np.float32)
+            b = cv2.imread(osp.join(torch_out, video, name),
+                           cv2.IMREAD_GRAYSCALE).astype(np.float32)
+            assert a.shape == b.shape == (48, 64)
+            if name.startswith('img_'):
+                assert np.array_equal(a, b)  # the same frames
+            else:
+                diffs.append(np.abs(a - b).mean())
+    # mean |difference| per flow JPEG, measured 0.07-0.52 grey levels
+    # (JPEG included; 1 level = 0.157 px)
+    assert len(diffs) == 12 and max(diffs) < 1.5
+    # the rerun skips both; the OpenCV command on the torch output
+    # recomputes the flow only (its settings differ), keeping RGB
+    assert build_rawframes.main(torch_args) == 0
+    assert '0 videos extracted, 2 already done' in capsys.readouterr().out
+    rgb = osp.join(torch_out, 'demo', 'img_00001.jpg')
+    inode = os.stat(rgb).st_ino
+    assert build_rawframes.main(
+        [videos, torch_out, '--num-workers', '0', *common]) == 0
+    assert '2 videos extracted, 0 already done' in capsys.readouterr().out
+    assert os.stat(rgb).st_ino == inode  # hard-linked, not rewritten
+    assert 'flow_backend' not in read_marker(
+        osp.join(torch_out, 'demo'))['flow']['settings']
+
+
+def test_torch_backend_argument_errors(capsys):
+    import torch
+
+    def error(*args):
+        with pytest.raises(SystemExit) as exit_info:
+            build_rawframes.main(['videos', 'out', *args])
+        assert exit_info.value.code == 2
+        return capsys.readouterr().err
+
+    if not torch.cuda.is_available():
+        err = error('--flow-backend', 'torch', '--device', 'cuda')
+        assert "--device cuda: device 'cuda' is not available" in err
+        assert "available here: ['cpu']" in err
+    assert "flow_backend 'torch' computes flow_type 'tvl1' only" in error(
+        '--flow-backend', 'torch', '--flow-type', 'farneback')
+    assert '--device cuda needs --flow-backend torch' in error(
+        '--device', 'cuda')
+    assert '--batch-size must be >= 1, got 0' in error(
+        '--flow-backend', 'torch', '--batch-size', '0')

@@ -5,12 +5,14 @@ import re
 import subprocess
 import sys
 
-from prep_utils import REPO, VIDEOS
+import numpy as np
+from prep_utils import REPO, VIDEOS, load_tool
 
 SCRIPT = osp.join(REPO, 'tools', 'benchmark', 'flow_benchmark.py')
+flow_benchmark = load_tool('tools/benchmark/flow_benchmark.py')
 
 
-def test_quick_benchmark_prints_both_algorithms_and_scaling():
+def test_quick_benchmark_prints_all_rows_and_scaling():
     proc = subprocess.run([
         sys.executable, SCRIPT, '--quick', '--workers', '2', '--video',
         osp.join(VIDEOS, 'test.avi')
@@ -20,9 +22,11 @@ def test_quick_benchmark_prints_both_algorithms_and_scaling():
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = re.findall(
-        r'^\| (tvl1|farneback) \| (\d+) \| (\d+) \| (\d+) \| [\d.]+ \| '
-        r'[\d.]+ \| ([\d.]+) \| ([\d.]+)x \|$', proc.stdout, re.M)
+        r'^\| (tvl1|tvl1-torch|farneback) \| (\d+) \| (\d+) \| (\d+) \| '
+        r'[\d.]+ \| [\d.]+ \| ([\d.]+) \| ([\d.]+)x \|$', proc.stdout, re.M)
     assert [(r[0], r[1]) for r in rows] == [('tvl1', '1'), ('tvl1', '2'),
+                                            ('tvl1-torch', '1'),
+                                            ('tvl1-torch', '2'),
                                             ('farneback', '1'),
                                             ('farneback', '2')]
     for flow_type, workers, videos, pairs, rate, speedup in rows:
@@ -31,3 +35,29 @@ def test_quick_benchmark_prints_both_algorithms_and_scaling():
         if workers == '1':
             assert speedup == '1.00'
     assert 'farneback / tvl1 at 2 worker(s):' in proc.stdout
+    assert 'tvl1-torch / tvl1 at 1 worker(s):' in proc.stdout
+
+
+def test_gpu_mode_parts_on_the_cpu(tmp_path):
+    """The pieces of --device cuda, run on the CPU: frames played back and
+    forth, the timing rows, the projection (closed form)."""
+    frames = flow_benchmark.grey_frames(
+        osp.join(VIDEOS, 'test.avi'), new_short=24, num=3)
+    assert frames.shape == (3, 24, 32) and frames.dtype == np.uint8
+    # a 3-frame clip played back and forth: 0 1 2 1 0 1 2 (no cut)
+    clip = str(tmp_path / 'three.avi')
+    flow_benchmark.write_synthetic_clip(clip, 3, width=40, height=32)
+    seven = flow_benchmark.grey_frames(clip, new_short=0, num=7)
+    assert seven.shape == (7, 32, 40)
+    for k, j in ((3, 1), (4, 0), (5, 1), (6, 2)):
+        assert np.array_equal(seven[k], seven[j])
+    assert not np.array_equal(seven[0], seven[1])
+    rows = flow_benchmark.time_torch_flow(frames, 'cpu', [2], False)
+    assert [(r['flow'], r['batch'], r['pairs']) for r in rows] == [
+        ('tvl1-torch', 2, 2)
+    ]
+    assert rows[0]['pairs_per_s'] == 2 / rows[0]['seconds'] > 0
+    text = flow_benchmark.projection(100.0)
+    # 600,000 / 100 / 3600 = 1.67 h; 13,320 x 185 / 100 / 3600 = 6.85 h
+    assert text == ('HMDB51 (600,000 pairs) 1.7 h, UCF101 (2,464,200 '
+                    'pairs) 6.8 h')

@@ -2,12 +2,25 @@
 
 Runs the real extractor (decode, resize, flow, quantise, JPEG write; the
 ``--task flow`` path of ``tools/data/build_rawframes.py``) on copies of one
-clip, for TV-L1 and Farneback, with 1 worker and with all cores, in the same
-run, and prints one table::
+clip, for OpenCV's TV-L1 (``tvl1``), TV-L1 in PyTorch on the CPU
+(``tvl1-torch``, ``--flow-backend torch``) and Farneback, with 1 worker and
+with all cores, in the same run, and prints one table::
 
-    python tools/benchmark/flow_benchmark.py                 # ~1-2 min
+    python tools/benchmark/flow_benchmark.py                 # a few min
     python tools/benchmark/flow_benchmark.py --quick         # seconds
     python tools/benchmark/flow_benchmark.py --video my.avi --new-short 256
+
+``--device cuda`` times TV-L1 in PyTorch on the GPU instead: pairs/s of the
+flow alone (frames decoded beforehand, uint8 in and out) per batch size, at
+the clip's size after resizing (340x256 for a 340x256 clip at short side
+256), then the whole extractor at the best batch size, and the projected
+extraction time of HMDB51 (~0.6 M pairs) and UCF101 (13,320 videos x ~185
+pairs: ~186 frames per video on average, an assumption). The OpenCV TV-L1
+row (all cores) is added when ``cv2.optflow`` exists, else a note says it
+was skipped; then the ratio torch / OpenCV is printed::
+
+    python tools/benchmark/flow_benchmark.py --device cuda \
+        --video tests/data/videos/test.mp4                   # ~1-2 min
 
 Without ``--video`` a synthetic clip (a textured pattern moving 2 px per
 frame, 340x256) is written to a temporary directory. Times include starting
@@ -25,9 +38,34 @@ import shutil
 import tempfile
 from typing import List, Optional
 
-from mmdatp.datasets.preparation import (FLOW_TYPES, ExtractSpec,
+from mmdatp.datasets.preparation import (ExtractSpec, ResizeSpec, TorchFlow,
                                          default_num_workers, extract_videos,
-                                         find_videos)
+                                         find_videos, read_frames)
+
+#: rows: OpenCV's TV-L1, TV-L1 in PyTorch (CPU here), Farneback
+ROW_TYPES = ('tvl1', 'tvl1-torch', 'farneback')
+#: frame pairs of the datasets, for the projection (see module doc)
+DATASET_PAIRS = {
+    'HMDB51': 600_000,
+    'UCF101': 13_320 * 185,
+}
+
+
+def row_spec(row_type: str, new_short: int, max_frames: int) -> ExtractSpec:
+    """The extraction of a table row."""
+    torch_row = row_type == 'tvl1-torch'
+    return ExtractSpec(
+        task='flow',
+        flow_type='tvl1' if torch_row else row_type,
+        flow_backend='torch' if torch_row else 'opencv',
+        new_short=new_short,
+        max_frames=max_frames)
+
+
+def has_opencv_tvl1() -> bool:
+    """Whether cv2 has contrib's TV-L1 (opencv-python lacks it)."""
+    import cv2
+    return hasattr(getattr(cv2, 'optflow', None), 'DualTVL1OpticalFlow_create')
 
 
 def write_synthetic_clip(path: str,
@@ -63,9 +101,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--flow-types',
         nargs='+',
-        choices=FLOW_TYPES,
-        default=list(FLOW_TYPES),
-        help='algorithms (default: both)')
+        choices=ROW_TYPES,
+        default=list(ROW_TYPES),
+        help='rows (default: all three; tvl1-torch is TV-L1 in PyTorch, '
+        'one torch thread per worker)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='cpu (the table above) or cuda: TV-L1 in PyTorch on the GPU '
+        '(see the module doc)')
+    parser.add_argument(
+        '--batch-sizes',
+        type=int,
+        nargs='+',
+        default=[64, 128, 256],
+        help='--device cuda: frame pairs per batch to try (default: '
+        '%(default)s)')
+    parser.add_argument(
+        '--pairs',
+        type=int,
+        default=512,
+        help='--device cuda: pairs timed per batch size (default: 512)')
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='--device cuda: also time the torch.compile\'d iteration')
     parser.add_argument(
         '--workers',
         type=int,
@@ -97,10 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_benchmark(video: str, work_dir: str, flow_types: List[str],
-                  workers: int, videos_per_worker: int, max_frames: int,
-                  new_short: int) -> List[dict]:
-    """Time the extractor; returns one row per (algorithm, workers)."""
+def run_benchmark(video: str,
+                  work_dir: str,
+                  flow_types: List[str],
+                  workers: int,
+                  videos_per_worker: int,
+                  max_frames: int,
+                  new_short: int,
+                  worker_counts: Optional[List[int]] = None) -> List[dict]:
+    """Time the extractor; returns one row per (algorithm, workers), for
+    1 and ``workers`` workers unless ``worker_counts`` says otherwise."""
     src = osp.join(work_dir, 'videos')
     os.makedirs(src, exist_ok=True)
     ext = osp.splitext(video)[1]
@@ -123,16 +189,17 @@ def run_benchmark(video: str, work_dir: str, flow_types: List[str],
         verbose=False)
     rows = []
     for flow_type in flow_types:
-        spec = ExtractSpec(
-            task='flow',
-            flow_type=flow_type,
-            new_short=new_short,
-            max_frames=max_frames)
-        for num_workers in sorted({1, workers}):
+        spec = row_spec(flow_type, new_short, max_frames)
+        for num_workers in worker_counts or sorted({1, workers}):
             out = osp.join(work_dir, f'flow_{flow_type}_{num_workers}')
             shutil.rmtree(out, ignore_errors=True)
             summary = extract_videos(
-                jobs, out, spec, num_workers=num_workers, verbose=False)
+                jobs,
+                out,
+                spec,
+                num_workers=num_workers,
+                verbose=False,
+                batch_size=max_frames - 1)  # tvl1-torch: a video a batch
             if not summary.ok:
                 raise RuntimeError(summary.format())
             rows.append(
@@ -157,12 +224,178 @@ def format_table(rows: List[dict]) -> str:
         '| speed-up vs 1 worker |', '|---|---:|---:|---:|---:|---:|---:|---:|'
     ]
     for r in rows:
-        speedup = r['pairs_per_s'] / base[r['flow_type']]
+        speedup = '-'
+        if r['flow_type'] in base:
+            speedup = f"{r['pairs_per_s'] / base[r['flow_type']]:.2f}x"
         lines.append(f"| {r['flow_type']} | {r['workers']} | {r['videos']} "
                      f"| {r['pairs']} | {r['seconds']:.2f} | "
                      f"{r['cores_used']:.2f} | "
-                     f"{r['pairs_per_s']:.2f} | {speedup:.2f}x |")
+                     f"{r['pairs_per_s']:.2f} | {speedup} |")
     return '\n'.join(lines)
+
+
+def grey_frames(video: str, new_short: int, num: int):
+    """``num`` grey uint8 frames of ``video`` resized as the extractor
+    does, played back and forth if the clip is shorter (no cut)."""
+    import cv2
+    import numpy as np
+    resize = ResizeSpec(new_short)
+    frames = [
+        cv2.cvtColor(resize(f), cv2.COLOR_BGR2GRAY)
+        for f in read_frames(video, num)
+    ]
+    if len(frames) < 2:
+        raise ValueError(f'{video} has {len(frames)} frame(s), need 2')
+    while len(frames) < num:
+        frames += frames[-2::-1][:num - len(frames)]
+    return np.stack(frames)
+
+
+def time_torch_flow(frames, device: str, batch_sizes: List[int],
+                    compile_too: bool) -> List[dict]:
+    """Pairs/s of TorchFlow alone (uint8 frames in, quantised uint8 out)
+    per batch size, after one warm-up batch."""
+    import time
+
+    import torch
+    prevs, nxts = frames[:-1], frames[1:]
+    rows = []
+    cuda = device.startswith('cuda')
+    for compiled in [False] + [True] * compile_too:
+        flow = TorchFlow(device, compile=compiled)
+        for bs in batch_sizes:
+            if cuda:
+                torch.cuda.reset_peak_memory_stats()
+            start = time.perf_counter()
+            flow.quantized(prevs[:bs], nxts[:bs])  # waits for the result
+            warm_up = time.perf_counter() - start
+            start = time.perf_counter()
+            for i in range(0, len(prevs), bs):
+                flow.quantized(prevs[i:i + bs], nxts[i:i + bs])
+            seconds = time.perf_counter() - start
+            rows.append(
+                dict(
+                    flow='tvl1-torch' + ' compiled' * compiled,
+                    batch=bs,
+                    pairs=len(prevs),
+                    seconds=seconds,
+                    pairs_per_s=len(prevs) / seconds,
+                    warm_up=warm_up,
+                    peak_gib=torch.cuda.max_memory_allocated() / 2**30
+                    if cuda else 0.0))
+            print(f"  {rows[-1]['flow']} batch {bs}: "
+                  f"{rows[-1]['pairs_per_s']:.1f} pairs/s", flush=True)
+    return rows
+
+
+def time_torch_extractor(video: str, work_dir: str, device: str,
+                         batch_size: int, new_short: int, num_videos: int,
+                         max_frames: int, workers: int) -> dict:
+    """Pairs/s of the whole extractor with the torch backend on
+    ``device`` (decode, flow, JPEG), one warm-up video first."""
+    src = osp.join(work_dir, 'cuda_videos')
+    os.makedirs(src, exist_ok=True)
+    for i in range(num_videos):
+        os.symlink(
+            osp.abspath(video),
+            osp.join(src, f'clip{i:03d}{osp.splitext(video)[1]}'))
+    jobs = find_videos(src, level=1)
+    spec = row_spec('tvl1-torch', new_short, max_frames)
+    kwargs = dict(
+        num_workers=workers,
+        verbose=False,
+        device=device,
+        batch_size=batch_size)
+    extract_videos(jobs[:1], osp.join(work_dir, 'cuda_warm_up'), spec,
+                   **kwargs)
+    summary = extract_videos(jobs, osp.join(work_dir, 'cuda_out'), spec,
+                             **kwargs)
+    if not summary.ok:
+        raise RuntimeError(summary.format())
+    return dict(
+        flow='tvl1-torch extractor',
+        batch=batch_size,
+        pairs=summary.flow_pairs,
+        seconds=summary.seconds,
+        pairs_per_s=summary.flow_pairs / summary.seconds)
+
+
+def format_cuda_table(rows: List[dict]) -> str:
+    """The markdown table of the GPU rows."""
+    lines = [
+        '| flow | batch | pairs | seconds | pairs/s | warm-up s '
+        '| peak GPU GiB |', '|---|---:|---:|---:|---:|---:|---:|'
+    ]
+    for r in rows:
+        extra = (f"{r['warm_up']:.2f} | {r['peak_gib']:.1f}"
+                 if 'warm_up' in r else '- | -')
+        lines.append(f"| {r['flow']} | {r['batch']} | {r['pairs']} | "
+                     f"{r['seconds']:.2f} | {r['pairs_per_s']:.1f} | "
+                     f'{extra} |')
+    return '\n'.join(lines)
+
+
+def projection(pairs_per_s: float) -> str:
+    """Extraction time of the datasets at ``pairs_per_s``."""
+    return ', '.join(
+        f'{name} ({pairs:,} pairs) {pairs / pairs_per_s / 3600:.1f} h'
+        for name, pairs in DATASET_PAIRS.items())
+
+
+def main_cuda(args, parser: argparse.ArgumentParser) -> None:
+    """``--device cuda``: the GPU rows (see the module doc)."""
+    import torch
+
+    from mmdatp.datasets.preparation import check_device
+    try:
+        device = str(check_device(args.device))
+    except ValueError as e:
+        parser.error(f'--device {args.device}: {e}')
+    if min(args.batch_sizes) < 1 or args.pairs < 1:
+        parser.error('--batch-sizes and --pairs must be >= 1')
+    work_dir = args.work_dir or tempfile.mkdtemp(prefix='flow_benchmark_')
+    try:
+        video = args.video
+        if video is None:
+            video = osp.join(work_dir, 'synthetic.avi')
+            write_synthetic_clip(video, args.pairs + 1)
+        frames = grey_frames(video, args.new_short, args.pairs + 1)
+        name = torch.cuda.get_device_name(device) if device != 'cpu' \
+            else 'cpu'
+        print(f'{name}, torch '
+              f'{torch.__version__}; clip {args.video or "synthetic"} at '
+              f'{frames.shape[2]}x{frames.shape[1]}', flush=True)
+        rows = time_torch_flow(frames, device, args.batch_sizes,
+                               args.compile)
+        best = max((r for r in rows if r['flow'] == 'tvl1-torch'),
+                   key=lambda r: r['pairs_per_s'])
+        extractor = time_torch_extractor(video, work_dir, device,
+                                         best['batch'], args.new_short, 4,
+                                         129, args.workers)
+        rows.append(extractor)
+        opencv = None
+        if has_opencv_tvl1():
+            opencv = run_benchmark(video, work_dir, ['tvl1'], args.workers,
+                                   args.videos_per_worker, args.max_frames,
+                                   args.new_short, [args.workers])[0]
+        else:
+            print('note: cv2 has no optflow (opencv-contrib-python is not '
+                  'installed here): the OpenCV TV-L1 row is skipped')
+    finally:
+        if args.work_dir is None:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    print(format_cuda_table(rows))
+    print(f"flow alone, batch {best['batch']}: "
+          f"{projection(best['pairs_per_s'])}")
+    print(f"extractor (decode, flow, JPEG; 4 videos x 128 pairs, batched "
+          f"per video, {args.workers} JPEG threads): "
+          f"{projection(extractor['pairs_per_s'])}")
+    if opencv is not None:
+        print(format_table([opencv]))
+        print(f"torch on {device} / OpenCV TV-L1 on {args.workers} cores: "
+              f"{best['pairs_per_s'] / opencv['pairs_per_s']:.1f}x flow "
+              f"alone, {extractor['pairs_per_s'] / opencv['pairs_per_s']:.1f}"
+              'x extractor')
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -178,6 +411,8 @@ def main(argv: Optional[List[str]] = None) -> None:
                      f'{args.videos_per_worker}, {args.max_frames}')
     if args.video is not None and not osp.isfile(args.video):
         parser.error(f'--video {args.video!r} does not exist')
+    if args.device != 'cpu':
+        return main_cuda(args, parser)
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='flow_benchmark_')
     try:
         video = args.video
@@ -196,10 +431,11 @@ def main(argv: Optional[List[str]] = None) -> None:
           f'{default_num_workers()} cores available')
     print(format_table(rows))
     by = {(r['flow_type'], r['workers']): r['pairs_per_s'] for r in rows}
-    if 'tvl1' in args.flow_types and 'farneback' in args.flow_types:
-        for w in sorted({1, args.workers}):
-            print(f'farneback / tvl1 at {w} worker(s): '
-                  f"{by[('farneback', w)] / by[('tvl1', w)]:.1f}x")
+    for other in ('tvl1-torch', 'farneback'):
+        if 'tvl1' in args.flow_types and other in args.flow_types:
+            for w in sorted({1, args.workers}):
+                print(f'{other} / tvl1 at {w} worker(s): '
+                      f"{by[(other, w)] / by[('tvl1', w)]:.2f}x")
 
 
 if __name__ == '__main__':

@@ -12,9 +12,15 @@ F-1 flow pairs for F frames) with OpenCV: TV-L1 (the paper's flow,
     python tools/data/build_rawframes.py VIDEOS OUT --new-short 0 \
         --new-width 340 --new-height 256 --flow-type farneback \
         --num-workers 8
+    # TV-L1 in PyTorch on a GPU, 64 frame pairs per batch
+    python tools/data/build_rawframes.py VIDEOS OUT --task flow \
+        --flow-type tvl1 --flow-backend torch --device cuda --batch-size 64
 
 Parallel over videos (``--num-workers``, default: all cores), with a
-progress bar and ETA. Resumable: rerunning the same command skips finished
+progress bar and ETA. ``--flow-backend torch`` computes the frame pairs of
+a video in batches on ``--device``: on the CPU in the same processes, on a
+GPU one video after another in this process (``--num-workers``: JPEG
+writing threads). Resumable: rerunning the same command skips finished
 videos; an interrupted run leaves only hidden ``.<video>.tmp``
 directories, which the next run removes. Videos that cannot be read are
 reported by name and skipped; the summary lists them.
@@ -27,8 +33,9 @@ import multiprocessing
 import sys
 from typing import List, Optional
 
-from mmdatp.datasets.preparation import (FLOW_BOUND, FLOW_TYPES, TASKS,
-                                         ExtractSpec, default_num_workers,
+from mmdatp.datasets.preparation import (FLOW_BACKENDS, FLOW_BOUND,
+                                         FLOW_TYPES, TASKS, ExtractSpec,
+                                         check_device, default_num_workers,
                                          extract_videos, find_videos)
 from mmdatp.datasets.preparation.extract import VIDEO_EXTS
 
@@ -55,6 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
         help='tvl1 (paper, OpenCV contrib) or farneback (much faster) '
         '(default: tvl1)')
     parser.add_argument(
+        '--flow-backend',
+        choices=FLOW_BACKENDS,
+        default='opencv',
+        help='opencv (default; processes over videos) or torch (TV-L1 '
+        'only, batches of frame pairs on --device)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help="torch backend's device: cpu, cuda or cuda:<i> "
+        '(default: cpu)')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        default=32,
+        help='torch backend: frame pairs per batch (default: 32; on a GPU '
+        '64-256 fill it better)')
+    parser.add_argument(
         '--level',
         type=int,
         choices=(1, 2),
@@ -70,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help='processes (default: all cores available, here '
-        f'{default_num_workers()}); 0 runs in this process')
+        f'{default_num_workers()}); 0 runs in this process. With '
+        '--flow-backend torch on a GPU: JPEG writing threads')
     parser.add_argument(
         '--new-short',
         type=int,
@@ -98,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--start-method',
         choices=multiprocessing.get_all_start_methods(),
-        default=_DEFAULT_START,
-        help='how worker processes start (default: %(default)s). On Linux '
+        default=None,
+        help=f'how worker processes start (default: {_DEFAULT_START}, '
+        'forkserver with --flow-backend torch). On Linux '
         'this fresh process forks them before it runs any OpenCV, which '
         'is safe and saves re-importing mmdatp; the library default, '
         'forkserver, is what to use from a process that already ran '
@@ -125,7 +151,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             new_height=args.new_height,
             max_frames=args.max_frames,
             bound=args.bound,
-            jpeg_quality=args.jpeg_quality)
+            jpeg_quality=args.jpeg_quality,
+            flow_backend=args.flow_backend)
+        if args.flow_backend == 'torch':
+            if args.batch_size < 1:
+                raise ValueError(f'--batch-size must be >= 1, got '
+                                 f'{args.batch_size}')
+            try:
+                check_device(args.device)
+            except ValueError as e:
+                raise ValueError(f'--device {args.device}: {e}') from None
+        elif args.device != 'cpu':
+            raise ValueError(f'--device {args.device} needs --flow-backend '
+                             'torch (OpenCV computes on the CPU)')
         if args.num_workers is not None and args.num_workers < 0:
             raise ValueError(f'--num-workers must be >= 0, got '
                              f'{args.num_workers}')
@@ -135,6 +173,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not jobs:
         parser.error(f'no video with extension {args.ext} under '
                      f'{args.src_dir} (level {args.level})')
+    start_method = args.start_method
+    if start_method is None and args.flow_backend == 'opencv':
+        start_method = _DEFAULT_START
+    # torch was imported here (mmdatp imports the stack): a forked child
+    # can hang in its thread pools, so the torch backend uses forkserver
     try:
         summary = extract_videos(
             jobs,
@@ -142,7 +185,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             spec,
             num_workers=args.num_workers,
             verbose=not args.quiet,
-            mp_context=args.start_method)
+            mp_context=start_method,
+            device=args.device,
+            batch_size=args.batch_size)
     except ImportError as e:  # TV-L1 without OpenCV contrib
         parser.error(str(e))
     print(summary.format())

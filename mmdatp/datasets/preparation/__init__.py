@@ -10,17 +10,19 @@ from .extract import (MARKER, TASKS, ExtractSpec, ExtractSummary, VideoJob,
                       find_videos, needed_modalities, read_marker, recover)
 from .file_lists import (LIST_FORMATS, count_frames, list_file_name,
                          make_list_lines, write_file_lists)
-from .flow import (FLOW_BOUND, FLOW_TYPES, build_flow_fn, dequantize_flow,
-                   quantize_flow)
+from .flow import (FLOW_BACKENDS, FLOW_BOUND, FLOW_TYPES, TorchFlow,
+                   available_devices, build_flow_fn, check_device,
+                   dequantize_flow, quantize_flow)
 from .frames import ResizeSpec, VideoReadError, read_frames, write_jpeg
 from .splits import (DATASETS, Split, VideoEntry, kinetics_class_dir,
                      parse_hmdb51_splits, parse_kinetics_splits,
                      parse_splits, parse_ucf101_splits)
 
 __all__ = [
-    'DATASETS', 'FLOW_BOUND', 'FLOW_TYPES', 'LIST_FORMATS', 'MARKER',
-    'TASKS', 'ExtractSpec', 'ExtractSummary', 'ResizeSpec', 'Split',
-    'VideoEntry', 'VideoJob', 'VideoReadError', 'build_flow_fn',
+    'DATASETS', 'FLOW_BACKENDS', 'FLOW_BOUND', 'FLOW_TYPES', 'LIST_FORMATS',
+    'MARKER', 'TASKS', 'ExtractSpec', 'ExtractSummary', 'ResizeSpec', 'Split',
+    'TorchFlow', 'VideoEntry', 'VideoJob', 'VideoReadError',
+    'available_devices', 'build_flow_fn', 'check_device',
     'count_frames', 'default_num_workers', 'dequantize_flow',
     'extract_video', 'extract_videos', 'find_videos', 'kinetics_class_dir',
     'list_file_name', 'make_list_lines', 'needed_modalities',

@@ -35,22 +35,39 @@ arguments are top-level and picklable. A video that cannot be read fails
 alone: its error is recorded and the job continues. A worker that dies
 (killed, out of memory) breaks the pool; the videos still pending are
 reported as failed and the next run resumes them.
+
+With ``flow_backend='torch'`` (TV-L1 in PyTorch, :mod:`.tvl1_torch`) the
+consecutive frame pairs of a video go to the device in batches of
+``batch_size``, its frames decoded by a thread ahead of the flow. On the
+CPU the workers are processes as above, one torch thread each (threads of
+one process contend on small images); on a GPU the videos are done one
+after another in this process, JPEGs written by ``num_workers`` threads.
+The directories, the marker and the resume rules are the same. The marker
+records ``flow_backend`` only when it is not OpenCV, so directories written
+before it existed still count as OpenCV's.
 """
 import json
 import multiprocessing
 import os
 import os.path as osp
+import queue
 import shutil
 import sys
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import (ProcessPoolExecutor, ThreadPoolExecutor,
+                                as_completed)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (Dict, Iterable, Iterator, List, NamedTuple, Optional,
+                    Sequence, Tuple)
+
+import numpy as np
 
 from mmdatp.utils.fileio import atomic_open
-from .flow import FLOW_BOUND, FLOW_TYPES, build_flow_fn, quantize_flow
+from .flow import (FLOW_BACKENDS, FLOW_BOUND, FLOW_TYPES, TorchFlow,
+                   build_flow_fn, check_device, quantize_flow)
 from .frames import RGB_TMPL, ResizeSpec, read_frames, write_jpeg
 
 #: values of ``ExtractSpec.task``
@@ -86,6 +103,8 @@ class ExtractSpec:
         bound (float): Flow clipping bound in pixels for quantisation.
             Defaults to 20.
         jpeg_quality (int): JPEG quality 1..100. Defaults to 95.
+        flow_backend (str): 'opencv' or 'torch' (TV-L1 only). Defaults to
+            'opencv'.
     """
     task: str = 'both'
     flow_type: str = 'tvl1'
@@ -95,6 +114,7 @@ class ExtractSpec:
     max_frames: Optional[int] = None
     bound: float = FLOW_BOUND
     jpeg_quality: int = 95
+    flow_backend: str = 'opencv'
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -103,6 +123,12 @@ class ExtractSpec:
         if self.flow_type not in FLOW_TYPES:
             raise ValueError(f'flow_type must be one of {FLOW_TYPES}, got '
                              f'{self.flow_type!r}')
+        if self.flow_backend not in FLOW_BACKENDS:
+            raise ValueError(f'flow_backend must be one of {FLOW_BACKENDS}, '
+                             f'got {self.flow_backend!r}')
+        if self.flow_backend == 'torch' and self.flow_type != 'tvl1':
+            raise ValueError(f"flow_backend 'torch' computes flow_type "
+                             f"'tvl1' only, got {self.flow_type!r}")
         ResizeSpec(self.new_short, self.new_width,
                    self.new_height)  # raises on bad sizes
         if self.max_frames is not None and (
@@ -150,8 +176,11 @@ class ExtractSpec:
         if modality == 'rgb':
             return common
         if modality == 'flow':
-            return dict(
+            flow = dict(
                 common, flow_type=self.flow_type, bound=float(self.bound))
+            if self.flow_backend != 'opencv':  # old markers stay valid
+                flow['flow_backend'] = self.flow_backend
+            return flow
         raise ValueError(f"modality must be 'rgb' or 'flow', got "
                          f'{modality!r}')
 
@@ -197,6 +226,8 @@ class ExtractSummary:
             workers; ``cpu_seconds / seconds`` is the number of cores the
             run actually got.
         num_workers (int): Worker processes used (0: in process).
+        flow_device (str, optional): The torch device of the torch
+            backend (which runs in process), else None.
     """
     processed: List[str] = field(default_factory=list)
     skipped: List[str] = field(default_factory=list)
@@ -207,6 +238,7 @@ class ExtractSummary:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     num_workers: int = 0
+    flow_device: Optional[str] = None
 
     @property
     def ok(self) -> bool:
@@ -219,7 +251,12 @@ class ExtractSummary:
             f'{len(self.processed)} videos extracted, {len(self.skipped)} '
             f'already done (skipped), {len(self.failed)} failed; '
             f'{self.rgb_frames} RGB frames and {self.flow_pairs} flow pairs '
-            f'in {self.seconds:.1f} s with {self.num_workers} workers'
+            f'in {self.seconds:.1f} s with ' +
+            (f'{self.num_workers} workers' if self.flow_device is None else
+             f'{self.num_workers} workers (torch TV-L1 on cpu)'
+             if self.flow_device == 'cpu' else
+             f'torch TV-L1 on {self.flow_device}, {self.num_workers} '
+             'JPEG threads')
         ]
         if self.flow_pairs and self.seconds > 0:
             lines.append(f'flow: {self.flow_pairs / self.seconds:.2f} '
@@ -391,6 +428,98 @@ def _decode_and_write(src: str, out: str, spec: ExtractSpec,
     return {m: counts[m] for m in modalities}
 
 
+def _prefetch(items: Iterable, depth: int) -> Iterator:
+    """Iterate ``items`` in a thread, up to ``depth`` ahead (OpenCV's
+    decoding releases the GIL); its errors are raised here."""
+    buf: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(entry) -> None:
+        while not stop.is_set():
+            try:
+                buf.put(entry, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            for item in items:
+                put((True, item))
+                if stop.is_set():
+                    return
+            put((False, None))
+        except BaseException as e:  # raised in the consumer
+            put((False, e))
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        while True:
+            ok, item = buf.get()
+            if ok:
+                yield item
+            elif item is None:
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+
+
+def _decode_and_write_batched(src: str, out: str, spec: ExtractSpec,
+                              modalities: Sequence[str],
+                              torch_flow: TorchFlow, batch_size: int,
+                              threads: int) -> Dict[str, int]:
+    """:func:`_decode_and_write` with the flow of ``batch_size`` pairs at a
+    time on ``torch_flow``'s device, JPEGs written by ``threads``
+    threads."""
+    import cv2
+    resize = spec.resize
+    grey: List[np.ndarray] = []  # frames whose pairs are not done yet
+    num = pairs = 0
+    with ThreadPoolExecutor(threads) as pool:
+        writes: list = []
+
+        def write(path: str, image: np.ndarray) -> None:
+            writes.append(pool.submit(write_jpeg, path, image,
+                                      spec.jpeg_quality))
+            if len(writes) > 8 * max(batch_size, threads):
+                for w in writes:  # bound the images held in memory
+                    w.result()
+                writes.clear()
+
+        def flush() -> None:
+            nonlocal pairs
+            qx, qy = torch_flow.quantized(
+                np.stack(grey[:-1]), np.stack(grey[1:]), spec.bound)
+            for k in range(len(qx)):
+                pairs += 1  # pair k: from frame k to frame k+1 (1-based)
+                write(osp.join(out, FLOW_TMPL.format('x', pairs)), qx[k])
+                write(osp.join(out, FLOW_TMPL.format('y', pairs)), qy[k])
+            del grey[:-1]
+
+        for frame in _prefetch(
+                read_frames(src, spec.max_frames), depth=2 * batch_size):
+            frame = resize(frame)
+            num += 1
+            if 'rgb' in modalities:
+                write(osp.join(out, RGB_TMPL.format(num)), frame)
+            if 'flow' in modalities:
+                grey.append(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+                if len(grey) == batch_size + 1:
+                    flush()
+        if 'flow' in modalities and len(grey) > 1:
+            flush()
+        for w in writes:
+            w.result()  # a failed write fails the video
+    if 'flow' in modalities and num < 2:
+        raise ValueError(f'video {src} has {num} frame(s); optical flow '
+                         'needs at least 2')
+    counts = {'rgb': num, 'flow': num - 1}
+    return {m: counts[m] for m in modalities}
+
+
 def _link_or_copy(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
@@ -401,7 +530,10 @@ def _link_or_copy(src: str, dst: str) -> None:
 def extract_video(src: str,
                   video_dir: str,
                   spec: ExtractSpec,
-                  modalities: Optional[Sequence[str]] = None) -> dict:
+                  modalities: Optional[Sequence[str]] = None,
+                  torch_flow: Optional[TorchFlow] = None,
+                  batch_size: int = 32,
+                  threads: int = 1) -> dict:
     """Extract one video atomically into ``video_dir``.
 
     Args:
@@ -411,19 +543,34 @@ def extract_video(src: str,
         modalities (Sequence[str], optional): The modalities to (re)compute;
             defaults to :func:`needed_modalities`. Modalities the existing
             directory has and that are not recomputed are kept.
+        torch_flow (TorchFlow, optional): The torch backend's flow, needed
+            when ``spec.flow_backend`` is 'torch' and flow is computed.
+        batch_size (int): Frame pairs per batch of the torch backend.
+            Defaults to 32.
+        threads (int): JPEG writing threads of the torch backend.
+            Defaults to 1.
 
     Returns:
         dict: The marker written (counts and settings per modality).
     """
     if modalities is None:
         modalities = needed_modalities(video_dir, spec)
+    batched = spec.flow_backend == 'torch' and 'flow' in modalities
+    if batched and torch_flow is None:
+        raise ValueError("flow_backend 'torch' needs torch_flow (a "
+                         'TorchFlow)')
     tmp, old = _side_paths(video_dir)
     os.makedirs(osp.dirname(tmp), exist_ok=True)
     if osp.lexists(tmp):
         shutil.rmtree(tmp)
     os.mkdir(tmp)
     try:
-        counts = _decode_and_write(src, tmp, spec, modalities)
+        if batched:
+            counts = _decode_and_write_batched(src, tmp, spec, modalities,
+                                               torch_flow, batch_size,
+                                               threads)
+        else:
+            counts = _decode_and_write(src, tmp, spec, modalities)
         previous = read_marker(video_dir) or {}
         marker = {'source': osp.abspath(src)}
         for m in ('rgb', 'flow'):
@@ -458,21 +605,46 @@ def extract_video(src: str,
     return marker
 
 
-def _init_worker() -> None:
-    """Worker set-up: one OpenCV thread per process (the pool parallelises
-    over videos)."""
+def _init_worker(torch_backend: bool = False) -> None:
+    """Worker set-up: one OpenCV (and torch) thread per process (the pool
+    parallelises over videos)."""
     import cv2
     cv2.setNumThreads(1)
+    if torch_backend:
+        import torch
+        torch.set_num_threads(1)
 
 
-def _run_job(job: VideoJob, out_dir: str, spec: ExtractSpec,
-             modalities: Tuple[str, ...]) -> VideoResult:
-    """Extract one video; errors are returned, not raised."""
+#: this process's TorchFlow per device (built once per worker)
+_TORCH_FLOWS: Dict[str, TorchFlow] = {}
+
+
+def _torch_flow(device: str) -> TorchFlow:
+    if device not in _TORCH_FLOWS:
+        _TORCH_FLOWS[device] = TorchFlow(device)
+    return _TORCH_FLOWS[device]
+
+
+def _run_job(job: VideoJob,
+             out_dir: str,
+             spec: ExtractSpec,
+             modalities: Tuple[str, ...],
+             device: str = 'cpu',
+             batch_size: int = 32,
+             threads: int = 1) -> VideoResult:
+    """Extract one video; errors are returned, not raised. ``device``,
+    ``batch_size`` and ``threads`` are the torch backend's."""
     start, cpu_start = time.perf_counter(), time.process_time()
     result = VideoResult(rel=job.rel, src=job.src)
     try:
+        torch_args = {}
+        if spec.flow_backend == 'torch' and 'flow' in modalities:
+            torch_args = dict(
+                torch_flow=_torch_flow(device),
+                batch_size=batch_size,
+                threads=threads)
         marker = extract_video(job.src, osp.join(out_dir, job.rel), spec,
-                               modalities)
+                               modalities, **torch_args)
         result.counts = {m: marker[m]['count'] for m in modalities}
     except Exception as e:  # reported by name, the job goes on
         result.error = f'{type(e).__name__}: {e}'
@@ -511,7 +683,9 @@ def extract_videos(jobs: Sequence[VideoJob],
                    num_workers: Optional[int] = None,
                    verbose: bool = True,
                    file=None,
-                   mp_context: Optional[str] = None) -> ExtractSummary:
+                   mp_context: Optional[str] = None,
+                   device: str = 'cpu',
+                   batch_size: int = 32) -> ExtractSummary:
     """Extract many videos in parallel; resumable, with a progress bar.
 
     Args:
@@ -519,13 +693,19 @@ def extract_videos(jobs: Sequence[VideoJob],
         out_dir (str): The rawframes root.
         spec (ExtractSpec): What to extract.
         num_workers (int, optional): Worker processes; 0 runs in this
-            process. Defaults to all CPU cores available.
+            process. With the torch backend (in process): JPEG writing
+            threads, and torch's threads on the CPU. Defaults to all CPU
+            cores available.
         verbose (bool): Show a progress bar (with ETA) and each failure as
             it happens. Defaults to True.
         file (IO, optional): Where to print. Defaults to ``sys.stdout``.
         mp_context (str, optional): Start method of the workers; defaults
             to 'forkserver' ('spawn' where there is none). 'fork' is only
             safe from a process that has not run OpenCV or torch yet.
+        device (str): Torch device of ``flow_backend='torch'``: 'cpu',
+            'cuda' or 'cuda:<i>'. Defaults to 'cpu'.
+        batch_size (int): Frame pairs per batch of the torch backend.
+            Defaults to 32.
 
     Returns:
         ExtractSummary: What was extracted, skipped and failed.
@@ -536,10 +716,25 @@ def extract_videos(jobs: Sequence[VideoJob],
             or num_workers < 0:
         raise ValueError(f'num_workers must be an integer >= 0, got '
                          f'{num_workers!r}')
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
+            or batch_size < 1:
+        raise ValueError(f'batch_size must be an integer >= 1, got '
+                         f'{batch_size!r}')
     file = file or sys.stdout
-    if 'flow' in spec.modalities:
-        build_flow_fn(spec.flow_type)  # fail now, not once per video
     summary = ExtractSummary(num_workers=num_workers)
+    # the torch backend on a GPU runs in this process, JPEGs written by
+    # num_workers threads; on the CPU as OpenCV: one process per video
+    threads = 1
+    torch_backend = spec.flow_backend == 'torch' and \
+        'flow' in spec.modalities
+    if 'flow' in spec.modalities:  # fail now, not once per video
+        if torch_backend:
+            summary.flow_device = str(check_device(device))
+            if summary.flow_device != 'cpu':
+                threads = summary.num_workers = max(num_workers, 1)
+                num_workers = 0
+        else:
+            build_flow_fn(spec.flow_type)
     todo = []
     for job in jobs:
         video_dir = osp.join(out_dir, job.rel)
@@ -550,8 +745,10 @@ def extract_videos(jobs: Sequence[VideoJob],
         else:
             summary.skipped.append(job.rel)
     if verbose:
-        print(f'{len(todo)} videos to extract ({spec.task}'
-              f'{", " + spec.flow_type if spec.task != "rgb" else ""}), '
+        flow = '' if spec.task == 'rgb' else ', ' + spec.flow_type
+        if torch_backend:
+            flow += f' (torch on {summary.flow_device}, batch {batch_size})'
+        print(f'{len(todo)} videos to extract ({spec.task}{flow}), '
               f'{len(summary.skipped)} already done, into {out_dir}',
               file=file)
     bar = None
@@ -573,17 +770,20 @@ def extract_videos(jobs: Sequence[VideoJob],
             bar.update()
 
     start = time.perf_counter()
+    torch_args = dict(device=device, batch_size=batch_size, threads=threads)
     if num_workers == 0:
         for job, modalities in todo:
-            record(_run_job(job, out_dir, spec, modalities))
+            record(_run_job(job, out_dir, spec, modalities, **torch_args))
     elif todo:
         pool = ProcessPoolExecutor(
             num_workers,
             mp_context=_pool_context(mp_context),
-            initializer=_init_worker)
+            initializer=_init_worker,
+            initargs=(torch_backend, ))
         try:
             futures = {
-                pool.submit(_run_job, job, out_dir, spec, modalities): job
+                pool.submit(_run_job, job, out_dir, spec, modalities,
+                            **torch_args): job
                 for job, modalities in todo
             }
             for future in as_completed(futures):
