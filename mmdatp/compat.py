@@ -37,6 +37,9 @@ MULTIMODAL     with ``transformers>=5`` installed, ``import mmaction.models``
                fails in its VindLU models (they import names transformers 5
                removed): switch mmaction's ``WITH_MULTIMODAL`` off, so that
                mmaction registers its own placeholders.
+FLOWFLIP       mmaction's ``Flip`` inverts x *and* y of every other stacked
+               (H, W, 2) Flow frame instead of negating x of every frame:
+               replace ``Flip._flip_imgs`` (:mod:`mmdatp.compat_flow_flip`).
 =============  ===========================================================
 """
 import importlib.util
@@ -306,6 +309,14 @@ def disable_incompatible_multimodal() -> str:
             'off (building a VindLU model raises ImportError)')
 
 
+# -- FLOWFLIP -----------------------------------------------------------
+
+
+def _flow_flip():
+    from . import compat_flow_flip
+    return compat_flow_flip
+
+
 # -- all fixes ----------------------------------------------------------
 
 #: The fixes, in the order they are applied (WARNINGS first: the imports
@@ -320,6 +331,8 @@ FIXES: Tuple[StackFix, ...] = (
              allow_mmengine_checkpoints),
     StackFix('MULTIMODAL', _multimodal_defect,
              disable_incompatible_multimodal),
+    StackFix('FLOWFLIP', lambda: _flow_flip().flow_flip_defect(),
+             lambda: _flow_flip().fix_flow_flip()),
 )
 
 

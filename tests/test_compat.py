@@ -29,7 +29,8 @@ def run_py(code: str, **env) -> subprocess.CompletedProcess:
 def test_fix_table_is_documented():
     with open(os.path.join(REPO, 'docs', 'en', 'stack_fixes.md')) as f:
         doc = f.read()
-    assert NAMES == ['WARNINGS', 'DEPS', 'DRN', 'WEIGHTS_ONLY', 'MULTIMODAL']
+    assert NAMES == ['WARNINGS', 'DEPS', 'DRN', 'WEIGHTS_ONLY', 'MULTIMODAL',
+                     'FLOWFLIP']
     for name in NAMES:
         assert f'`MMDATP_NO_FIX_{name}`' in doc
 
@@ -88,7 +89,7 @@ def test_detection_on_this_stack():
     assert compat.STATUS == dict(
         WARNINGS='applied', DEPS='not needed',
         DRN='applied' if compat.drn_is_missing() else 'not needed',
-        WEIGHTS_ONLY='applied', MULTIMODAL='not needed')
+        WEIGHTS_ONLY='applied', MULTIMODAL='not needed', FLOWFLIP='applied')
     # the proof that WEIGHTS_ONLY was needed: test_fix_weights_only_...
 
 
@@ -110,7 +111,8 @@ def test_fix_drn_missing_drn_and_its_switch():
     assert fixed.returncode == 0, fixed.stderr
     assert 'DRN is not part of the PyPI wheel' in fixed.stdout
     assert fixed.stderr.count('mmdatp stack fix DRN: registered') == 1
-    assert fixed.stderr.count('mmdatp stack fix') == 3  # WARNINGS, ..ONLY
+    # WARNINGS, DRN, WEIGHTS_ONLY, FLOWFLIP: each once
+    assert fixed.stderr.count('mmdatp stack fix') == 4
 
 
 def test_fix2_and_3_dependencies_are_declared():
