@@ -1,5 +1,6 @@
 """Data side of mmdatp: the DATP segment sampler and the synthetic dataset."""
-from .checked_datasets import CheckedRawframeDataset, CheckedVideoDataset
+from .checked_datasets import (CheckedRawframeDataset, CheckedVideoDataset,
+                               check_labels)
 from .feature_dataset import SegmentFeatureDataset
 from .transforms import (DATPSampleFrames, PackFeatureInputs,
                          SampleFeatureSegments)
@@ -7,5 +8,5 @@ from .transforms import (DATPSampleFrames, PackFeatureInputs,
 __all__ = [
     'CheckedRawframeDataset', 'CheckedVideoDataset',
     'DATPSampleFrames', 'PackFeatureInputs', 'SampleFeatureSegments',
-    'SegmentFeatureDataset'
+    'SegmentFeatureDataset', 'check_labels'
 ]

@@ -138,3 +138,22 @@ def test_demo_truncated_video_names_file(setup):
         'demo', video, setup['cfg'], setup['ckpt'], subprocess_=True)
     assert rc == 1, out[-3000:]
     assert f'video {video} is truncated' in out
+
+
+# -- item 9: labels the model cannot predict ---------------------------------
+
+
+@pytest.mark.parametrize('tool', ['test', 'train'])
+def test_label_outside_num_classes_names_list_and_line(setup, tmp_path,
+                                                       tool):
+    """Before: test.py printed an accuracy and exited 0; train.py failed with
+    "IndexError: Target 99 is out of bounds"."""
+    ann = write_list(setup, f'{tool}_labels.txt',
+                     ['a.avi 0', 'b.mp4 4', 'a.avi 99'])
+    args = [setup['cfg']] + ([setup['ckpt']] if tool == 'test' else [])
+    with pytest.raises(ValueError) as e:
+        run_tool(tool, *args, '--work-dir', str(tmp_path), '--cfg-options',
+                 *loader_options(tool, ann, 0))
+    msg = str(e.value)
+    assert msg.startswith(f'{ann}: 1 of 3 entries have a label outside')
+    assert "classes 0..4 (num_classes=5): line 3 (a.avi): label 99" in msg
