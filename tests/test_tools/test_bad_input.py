@@ -157,3 +157,29 @@ def test_label_outside_num_classes_names_list_and_line(setup, tmp_path,
     msg = str(e.value)
     assert msg.startswith(f'{ann}: 1 of 3 entries have a label outside')
     assert "classes 0..4 (num_classes=5): line 3 (a.avi): label 99" in msg
+
+
+# -- item 10: unreadable checkpoints ---------------------------------------
+
+
+@pytest.mark.parametrize('tool', ['demo', 'test', 'train'])
+def test_empty_or_truncated_checkpoint_names_file(setup, tmp_path, tool):
+    """Before: a bare EOFError (0 bytes), "OSError: [Errno 22] Invalid
+    argument" (half a .pth)."""
+    with open(setup['ckpt'], 'rb') as f:
+        data = f.read()
+    for name, content, why in (('empty.pth', b'', 'is empty (0 bytes)'),
+                               ('half.pth', data[:len(data) // 2],
+                                'is truncated or damaged')):
+        ckpt = tmp_path / name
+        ckpt.write_bytes(content)
+        args = {
+            'demo': [osp.join(TEST_DATA, 'videos', 'test.avi'), setup['cfg'],
+                     str(ckpt)],
+            'test': [setup['cfg'], str(ckpt), '--work-dir', str(tmp_path)],
+            'train': [setup['cfg'], '--resume', str(ckpt), '--work-dir',
+                      str(tmp_path)],
+        }[tool]
+        with pytest.raises(ValueError) as e:
+            run_tool(tool, *args)
+        assert str(e.value).startswith(f'checkpoint {ckpt} {why}')
