@@ -1,4 +1,4 @@
 """Runner hooks of mmdatp."""
-from .hooks import InitFromTSNHook, ReplicaCheckHook
+from .hooks import InitFromTSNHook, ReplicaCheckHook, RNGStateHook
 
-__all__ = ['InitFromTSNHook', 'ReplicaCheckHook']
+__all__ = ['InitFromTSNHook', 'ReplicaCheckHook', 'RNGStateHook']
