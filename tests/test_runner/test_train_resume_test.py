@@ -125,8 +125,9 @@ def test_cli_test_with_avg_pooling(data_root, tmp_path):
 def test_resumed_run_is_bit_identical(data_root, tmp_path):
     """A run resumed from epoch_1.pth (as after a kill during epoch 2) ends
     with the parameters of the uninterrupted run: RNGStateHook keeps the
-    random state (frame offsets, dropout) in the checkpoint, and the
-    validation after each epoch does not move it. Before: up to 0.097
+    main process's random state (dropout, loader seeds) in the checkpoint,
+    validation does not move it, and the persistent workers seed each
+    sample's frame offsets from (seed, epoch, index). Before: up to 0.097
     apart."""
     def cfg_for(work_dir):
         cfg = synthetic_cfg(data_root, work_dir, 2)
@@ -134,6 +135,9 @@ def test_resumed_run_is_bit_identical(data_root, tmp_path):
         # 2 iterations per epoch, 2 validation videos: enough randomness
         cfg.train_dataloader.dataset.indices = 8
         cfg.val_dataloader.dataset.indices = 2
+        # as the synthetic config: persistent workers
+        cfg.train_dataloader.num_workers = 2
+        cfg.train_dataloader.persistent_workers = True
         return cfg
 
     whole = Runner.from_cfg(cfg_for(str(tmp_path / 'whole')))

@@ -1,7 +1,8 @@
 """Keep the random state in checkpoints, so that a resumed run reproduces
 the uninterrupted one."""
+import multiprocessing
 import random
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import torch
@@ -40,6 +41,39 @@ def set_rng_state(state: Dict) -> None:
             torch.cuda.set_rng_state_all(cuda)
 
 
+class EpochSeededPrepare:
+    """``dataset.prepare_data`` that, inside a data loader worker, first
+    seeds numpy, ``random`` and torch from ``(seed, epoch, index)``.
+
+    A persistent worker's random state runs on from epoch to epoch in a
+    process no checkpoint reaches; seeded per sample, the augmentation of
+    a sample depends only on the seed, the epoch and its index, so a resumed
+    run (or one with another number of workers) reproduces it. The epoch
+    comes from a shared-memory value that :class:`RNGStateHook` sets before
+    each training epoch, before the workers are asked for its samples. In
+    the main process (``num_workers=0``) nothing is reseeded.
+
+    Args:
+        prepare_data (Callable): The dataset's bound ``prepare_data``.
+        seed (int): The run's seed.
+        epoch (multiprocessing.Value): The current epoch, shared.
+    """
+
+    def __init__(self, prepare_data: Callable, seed: int, epoch) -> None:
+        self.prepare_data = prepare_data
+        self.seed = seed
+        self.epoch = epoch
+
+    def __call__(self, idx: int):
+        if torch.utils.data.get_worker_info() is not None:
+            s = np.random.SeedSequence(
+                [self.seed, self.epoch.value, int(idx)]).generate_state(1)[0]
+            np.random.seed(int(s))
+            random.seed(int(s))
+            torch.manual_seed(int(s))
+        return self.prepare_data(idx)
+
+
 @HOOKS.register_module()
 class RNGStateHook(Hook):
     """Save the global random state with every checkpoint; restore it on
@@ -58,12 +92,16 @@ class RNGStateHook(Hook):
     - on resume (not on ``load_from``), restores them once every other
       ``before_train`` hook has run (priority ``LOWEST``).
 
-    With it a resumed run on CPU ends bit-identical to the uninterrupted one
-    when the train loader has ``num_workers=0``, or workers that are not
-    persistent (mmengine reseeds those at every epoch from the seed).
-    Persistent workers carry their own random state from epoch to epoch,
-    in processes a checkpoint cannot reach: the hook then logs that the
-    resume will not reproduce the augmentation. On GPU the random state is
+    - with persistent data loader workers, whose random state runs on from
+      epoch to epoch in processes a checkpoint cannot reach, seeds each
+      training sample in the worker from ``(seed, epoch, index)`` instead
+      (:class:`EpochSeededPrepare`), and undoes the draw from torch's
+      generator that creating their iterator makes (once per run, so at
+      another epoch after a resume). Non-persistent workers are reseeded
+      by mmengine at every epoch and need nothing.
+
+    With it a resumed run on CPU ends bit-identical to the uninterrupted
+    one. On GPU the random state is
     restored too (CUDA generators of every visible device, if the device
     count is unchanged), but cuDNN and atomics-based kernels are
     nondeterministic unless ``randomness.deterministic=True``.
@@ -73,7 +111,9 @@ class RNGStateHook(Hook):
 
     def __init__(self) -> None:
         self._resumed: Optional[Dict] = None
-        self._before_val: Optional[Dict] = None
+        self._state_before_val: Optional[Dict] = None
+        self._epoch = None  # shared with persistent workers
+        self._torch_before_iter: Optional[torch.Tensor] = None
 
     def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
         checkpoint[RNG_KEY] = get_rng_state()
@@ -83,24 +123,45 @@ class RNGStateHook(Hook):
             self._resumed = checkpoint[RNG_KEY]
 
     def before_train(self, runner) -> None:
-        if self._resumed is None:
-            return
-        set_rng_state(self._resumed)
-        self._resumed = None
         loader = runner.train_dataloader
-        if getattr(loader, 'num_workers', 0) > 0 and getattr(
-                loader, 'persistent_workers', False):
+        if getattr(loader, 'persistent_workers', False):
+            self._seed_workers_per_sample(runner, loader.dataset)
+        if self._resumed is not None:
+            set_rng_state(self._resumed)
+            self._resumed = None
+
+    def _seed_workers_per_sample(self, runner, dataset) -> None:
+        if not callable(getattr(dataset, 'prepare_data', None)):
             runner.logger.warning(
-                'RNGStateHook: resumed the random state of the main process; '
-                'the persistent data loader workers start from their seed, '
-                'so augmentation differs from the uninterrupted run (set '
-                'train_dataloader.persistent_workers=False for a resume '
-                'that reproduces it)')
+                f'RNGStateHook: {type(dataset).__name__} has no '
+                'prepare_data; the persistent workers\' augmentation is not '
+                'reproduced on resume (set persistent_workers=False)')
+            return
+        if not isinstance(dataset.prepare_data, EpochSeededPrepare):
+            self._epoch = multiprocessing.Value('q', runner.epoch)
+            dataset.prepare_data = EpochSeededPrepare(
+                dataset.prepare_data, int(runner.seed), self._epoch)
+
+    def before_train_epoch(self, runner) -> None:
+        if self._epoch is not None:
+            self._epoch.value = runner.epoch
+            # torch draws the workers' base seed from the main generator
+            # when it creates a loader iterator: once for persistent
+            # workers, so at epoch 0 in a whole run but at the resumed epoch
+            # after a resume. Undo that draw (the per-sample seeds make the
+            # base seed irrelevant).
+            self._torch_before_iter = torch.get_rng_state()
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        if self._torch_before_iter is not None:
+            torch.set_rng_state(self._torch_before_iter)
+            self._torch_before_iter = None
 
     def before_val(self, runner) -> None:
-        self._before_val = get_rng_state()
+        self._state_before_val = get_rng_state()
 
     def after_val(self, runner) -> None:
-        if self._before_val is not None:
-            set_rng_state(self._before_val)
-            self._before_val = None
+        if self._state_before_val is not None:
+            set_rng_state(self._state_before_val)
+            self._state_before_val = None
