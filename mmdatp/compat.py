@@ -29,6 +29,8 @@ calls before anything from ``mmaction.models`` is imported.
    3) and mmcv-lite's "Fail to import ``MultiScaleDeformableAttention``"
    (a compiled op of full mmcv that DATP does not use). Set
    ``MMDATP_SHOW_STACK_WARNINGS=1`` to see them again.
+7-8. mmaction2 1.2.0 under NumPy 2 (``np.Inf``/``trapz``/``in1d``,
+   ``ColorJitter``'s hue): see :mod:`mmdatp.compat_numpy`.
 """
 import importlib.util
 import os
@@ -225,4 +227,6 @@ def apply_stack_fixes() -> None:
     fix_missing_drn()
     allow_mmengine_checkpoints()
     disable_incompatible_multimodal()
+    from .compat_numpy import apply_numpy2_fixes
+    apply_numpy2_fixes()  # fixes 7 and 8, after 1 and 5 (imports mmaction)
     _APPLIED = True
