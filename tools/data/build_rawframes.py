@@ -20,7 +20,8 @@ directories, which the next run removes. Videos that cannot be read are
 reported by name and skipped; the summary lists them.
 
 Exit status: 0 if every video is done (extracted now or before), 1 if some
-failed (the others are kept; rerun to retry), 2 for bad arguments.
+failed (the others are kept; rerun to retry), 2 for bad arguments, 130 on
+Ctrl-C (one line says what is kept and how to resume).
 """
 import argparse
 import multiprocessing
@@ -28,8 +29,9 @@ import sys
 from typing import List, Optional
 
 from mmdatp.datasets.preparation import (FLOW_BOUND, FLOW_TYPES, TASKS,
-                                         ExtractSpec, default_num_workers,
-                                         extract_videos, find_videos)
+                                         ExtractInterrupted, ExtractSpec,
+                                         default_num_workers, extract_videos,
+                                         find_videos)
 from mmdatp.datasets.preparation.extract import VIDEO_EXTS
 
 _DEFAULT_START = 'fork' if sys.platform.startswith('linux') else None
@@ -145,6 +147,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             mp_context=args.start_method)
     except ImportError as e:  # TV-L1 without OpenCV contrib
         parser.error(str(e))
+    except ExtractInterrupted as e:  # Ctrl-C: one line, no traceback
+        print(f'\n{e}', file=sys.stderr)
+        return 130
     print(summary.format())
     print(f'rawframes in {args.out_dir}')
     return 0 if summary.ok else 1
