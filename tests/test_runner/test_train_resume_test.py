@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from mmdatp.apis import setup_test_cfg, setup_train_cfg, use_synthetic_data
@@ -135,6 +136,7 @@ def test_resumed_run_is_bit_identical(data_root, tmp_path):
         # 2 iterations per epoch, 2 validation videos: enough randomness
         cfg.train_dataloader.dataset.indices = 8
         cfg.val_dataloader.dataset.indices = 2
+        cfg.model.backbone.depth = 18  # smaller checkpoints, same channels
         # as the synthetic config: persistent workers
         cfg.train_dataloader.num_workers = 2
         cfg.train_dataloader.persistent_workers = True
@@ -155,3 +157,32 @@ def test_resumed_run_is_bit_identical(data_root, tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+
+
+def test_per_sample_seeding_and_refetch(monkeypatch):
+    """In a worker, a sample's randomness depends on (seed, epoch, index);
+    after a skipped sample (None) the refetch keeps the stream, so it does
+    not draw the skipped index forever (mmengine gave up after 1000)."""
+    import multiprocessing
+    from mmdatp.engine.hooks.rng_state_hook import EpochSeededPrepare
+    monkeypatch.setattr(torch.utils.data, 'get_worker_info', lambda: 1)
+
+    def prepare(idx):  # index 1 is a bad video
+        draw = np.random.rand()
+        return None if idx == 1 else (idx, draw)
+
+    epoch = multiprocessing.Value('q', 0)
+    wrapped = EpochSeededPrepare(prepare, 0, epoch)
+    first = wrapped(0)
+    np.random.rand()  # whatever ran in between
+    assert wrapped(0) == first  # same seed, epoch, index
+    epoch.value = 1
+    assert wrapped(0) != first
+    assert wrapped(1) is None
+    # refetches after a bad index are not reseeded: each draws anew (with
+    # reseeding, mmengine's random refetch index was the same every time)
+    draws = []
+    for _ in range(3):
+        wrapped(1)
+        draws.append(np.random.rand())
+    assert len(set(draws)) == 3

@@ -63,15 +63,23 @@ class EpochSeededPrepare:
         self.prepare_data = prepare_data
         self.seed = seed
         self.epoch = epoch
+        self._refetching = False
 
     def __call__(self, idx: int):
-        if torch.utils.data.get_worker_info() is not None:
+        # after a None (a skipped sample) mmengine's __getitem__ refetches
+        # a random index: keep the stream then, or reseeding would draw the
+        # same index again and again
+        if not self._refetching and \
+                torch.utils.data.get_worker_info() is not None:
             s = np.random.SeedSequence(
                 [self.seed, self.epoch.value, int(idx)]).generate_state(1)[0]
             np.random.seed(int(s))
             random.seed(int(s))
             torch.manual_seed(int(s))
-        return self.prepare_data(idx)
+        self._refetching = False
+        data = self.prepare_data(idx)
+        self._refetching = data is None
+        return data
 
 
 @HOOKS.register_module()
