@@ -98,8 +98,7 @@ class RNGStateHook(Hook):
       back after), so the stored state is the one the next training epoch
       starts from whether or not validation ran in between;
     - on resume (not on ``load_from``), restores them once every other
-      ``before_train`` hook has run (priority ``LOWEST``).
-
+      ``before_train`` hook has run (priority ``LOWEST``);
     - with persistent data loader workers, whose random state runs on from
       epoch to epoch in processes a checkpoint cannot reach, seeds each
       training sample in the worker from ``(seed, epoch, index)`` instead
@@ -109,15 +108,22 @@ class RNGStateHook(Hook):
       by mmengine at every epoch and need nothing.
 
     With it a resumed run on CPU ends bit-identical to the uninterrupted
-    one. On GPU the random state is
-    restored too (CUDA generators of every visible device, if the device
-    count is unchanged), but cuDNN and atomics-based kernels are
-    nondeterministic unless ``randomness.deterministic=True``.
+    one. On GPU the random state is restored too (CUDA generators of every
+    visible device, if the device count is unchanged), but cuDNN and
+    atomics-based kernels are nondeterministic unless
+    ``randomness.deterministic=True``.
+
+    Args:
+        seed_workers (bool): Seed each training sample in persistent
+            workers from ``(seed, epoch, index)``. False keeps the workers'
+            own streams (as before this hook: results of uninterrupted runs
+            unchanged, resumed runs then differ). Defaults to True.
     """
 
     priority = 'LOWEST'
 
-    def __init__(self) -> None:
+    def __init__(self, seed_workers: bool = True) -> None:
+        self.seed_workers = seed_workers
         self._resumed: Optional[Dict] = None
         self._state_before_val: Optional[Dict] = None
         self._epoch = None  # shared with persistent workers
@@ -132,7 +138,7 @@ class RNGStateHook(Hook):
 
     def before_train(self, runner) -> None:
         loader = runner.train_dataloader
-        if getattr(loader, 'persistent_workers', False):
+        if self.seed_workers and getattr(loader, 'persistent_workers', False):
             self._seed_workers_per_sample(runner, loader.dataset)
         if self._resumed is not None:
             set_rng_state(self._resumed)
