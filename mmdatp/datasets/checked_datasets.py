@@ -70,8 +70,9 @@ def check_labels(dataset: BaseDataset, num_classes: int,
             path = info.get('filename', info.get('frame_dir'))
             if path is not None:
                 where += f' ({osp.basename(str(path))})'
-            bad.append(f'{where}: label {wrong[0] if len(wrong) == 1 else wrong}'
-                       + (' (no label on the line)' if wrong == [-1] else ''))
+            shown_label = wrong[0] if len(wrong) == 1 else wrong
+            bad.append(f'{where}: label {shown_label}' +
+                       (' (no label on the line)' if wrong == [-1] else ''))
     if bad:
         shown = '; '.join(bad[:max_shown]) + ('; ...' if len(bad) > max_shown
                                               else '')

@@ -195,7 +195,8 @@ def _bad_checkpoints(tmp_path):
     files = {}
     for name, zip_format in (('zip', True), ('legacy', False)):
         whole = tmp_path / f'{name}.pth'
-        torch.save(state, str(whole), _use_new_zipfile_serialization=zip_format)
+        torch.save(
+            state, str(whole), _use_new_zipfile_serialization=zip_format)
         data = whole.read_bytes()
         files[f'half_{name}'] = tmp_path / f'half_{name}.pth'
         files[f'half_{name}'].write_bytes(data[:len(data) // 2])

@@ -20,7 +20,8 @@ from .splits import (DATASETS, Split, VideoEntry, kinetics_class_dir,
 
 __all__ = [
     'DATASETS', 'FLOW_BOUND', 'FLOW_TYPES', 'LIST_FORMATS', 'MARKER',
-    'TASKS', 'ExtractInterrupted', 'ExtractSpec', 'ExtractSummary', 'ResizeSpec', 'Split',
+    'TASKS', 'ExtractInterrupted', 'ExtractSpec', 'ExtractSummary',
+    'ResizeSpec', 'Split',
     'VideoEntry', 'VideoJob', 'VideoReadError', 'build_flow_fn',
     'count_frames', 'default_num_workers', 'dequantize_flow',
     'extract_video', 'extract_videos', 'find_videos', 'kinetics_class_dir',
