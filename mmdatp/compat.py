@@ -40,6 +40,12 @@ MULTIMODAL     with ``transformers>=5`` installed, ``import mmaction.models``
 FLOWFLIP       mmaction's ``Flip`` inverts x *and* y of every other stacked
                (H, W, 2) Flow frame instead of negating x of every frame:
                replace ``Flip._flip_imgs`` (:mod:`mmdatp.compat_flow_flip`).
+NUMPY2_NAMES   mmaction2 uses ``np.Inf``, ``np.trapz`` and ``np.in1d``, which
+               NumPy 2 removed: the ``np`` of exactly the mmaction modules
+               that use them gets the NumPy 2 names as aliases
+               (:mod:`mmdatp.compat_numpy`).
+NUMPY2_HUE     ``ColorJitter`` adds a negative int to a uint8 hue, which
+               NumPy 2 refuses (OverflowError): shift the hue in int16.
 =============  ===========================================================
 """
 import importlib.util
@@ -317,6 +323,14 @@ def _flow_flip():
     return compat_flow_flip
 
 
+# -- NUMPY2_NAMES, NUMPY2_HUE ------------------------------------------
+
+
+def _numpy2():
+    from . import compat_numpy
+    return compat_numpy
+
+
 # -- all fixes ----------------------------------------------------------
 
 #: The fixes, in the order they are applied (WARNINGS first: the imports
@@ -333,6 +347,10 @@ FIXES: Tuple[StackFix, ...] = (
              disable_incompatible_multimodal),
     StackFix('FLOWFLIP', lambda: _flow_flip().flow_flip_defect(),
              lambda: _flow_flip().fix_flow_flip()),
+    StackFix('NUMPY2_NAMES', lambda: _numpy2().numpy2_names_defect(),
+             lambda: _numpy2().fix_numpy2_names()),
+    StackFix('NUMPY2_HUE', lambda: _numpy2().color_jitter_hue_defect(),
+             lambda: _numpy2().fix_color_jitter_hue()),
 )
 
 

@@ -30,7 +30,7 @@ def test_fix_table_is_documented():
     with open(os.path.join(REPO, 'docs', 'en', 'stack_fixes.md')) as f:
         doc = f.read()
     assert NAMES == ['WARNINGS', 'DEPS', 'DRN', 'WEIGHTS_ONLY', 'MULTIMODAL',
-                     'FLOWFLIP']
+                     'FLOWFLIP', 'NUMPY2_NAMES', 'NUMPY2_HUE']
     for name in NAMES:
         assert f'`MMDATP_NO_FIX_{name}`' in doc
 
@@ -89,7 +89,8 @@ def test_detection_on_this_stack():
     assert compat.STATUS == dict(
         WARNINGS='applied', DEPS='not needed',
         DRN='applied' if compat.drn_is_missing() else 'not needed',
-        WEIGHTS_ONLY='applied', MULTIMODAL='not needed', FLOWFLIP='applied')
+        WEIGHTS_ONLY='applied', MULTIMODAL='not needed', FLOWFLIP='applied',
+        NUMPY2_NAMES='applied', NUMPY2_HUE='applied')
     # the proof that WEIGHTS_ONLY was needed: test_fix_weights_only_...
 
 
@@ -111,8 +112,8 @@ def test_fix_drn_missing_drn_and_its_switch():
     assert fixed.returncode == 0, fixed.stderr
     assert 'DRN is not part of the PyPI wheel' in fixed.stdout
     assert fixed.stderr.count('mmdatp stack fix DRN: registered') == 1
-    # WARNINGS, DRN, WEIGHTS_ONLY, FLOWFLIP: each once
-    assert fixed.stderr.count('mmdatp stack fix') == 4
+    # WARNINGS, DRN, WEIGHTS_ONLY, FLOWFLIP, NUMPY2_NAMES, NUMPY2_HUE: once
+    assert fixed.stderr.count('mmdatp stack fix') == 6
 
 
 def test_fix2_and_3_dependencies_are_declared():

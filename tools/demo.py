@@ -21,6 +21,7 @@ import os.path as osp
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 import numpy as np
 from mmdatp.apis import key_segments, top_k_classes
+from mmdatp.apis.checkpoint import check_checkpoint_file
 from mmdatp.apis.cli import load_config
 from mmdatp.evaluation import load_class_names
 from mmdatp.visualization import plot_temporal_weights, predict_video
@@ -58,6 +59,8 @@ def _fmt_time(seconds) -> str:
 def main() -> None:
     args = parse_args()
     cfg = load_config(args)
+    # an empty or truncated file: an error naming it, not a bare EOFError
+    check_checkpoint_file(args.checkpoint)
     pred = predict_video(cfg, args.checkpoint, args.video, device=args.device)
 
     num_classes = pred['class_scores'].shape[0]

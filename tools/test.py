@@ -14,7 +14,8 @@ import argparse
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
 from mmdatp.apis.checkpoint import DATP_NEW_PREFIXES, check_checkpoint
-from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
+from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
+                             load_config, parse_with_common)
 from mmdatp.apis.dist import init_distributed
 from mmengine.runner import Runner
 
@@ -72,6 +73,8 @@ def main() -> None:
         args.checkpoint,
         allow_missing=DATP_NEW_PREFIXES
         if head.get('pooling', 'datp') != 'datp' else ())
+    # a label the model cannot predict would count as a wrong prediction
+    check_labels_fit_model(runner, ('test', ))
     metrics = runner.test()
     print('Test results: ' +
           ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()))

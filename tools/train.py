@@ -11,7 +11,9 @@ import argparse
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import setup_train_cfg
-from mmdatp.apis.cli import add_common_args, load_config, parse_with_common
+from mmdatp.apis.checkpoint import check_checkpoint_file
+from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
+                             load_config, parse_with_common)
 from mmdatp.apis.dist import init_distributed
 from mmengine.runner import Runner
 
@@ -58,9 +60,13 @@ def main() -> None:
         launcher=args.launcher,
         seed=args.seed,
         deterministic=args.deterministic)
+    if cfg.get('load_from'):  # --resume CKPT or the config's load_from
+        check_checkpoint_file(cfg.load_from)
     # gloo instead of NCCL without a GPU (mmdatp.apis.dist)
     init_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
+    # labels outside cls_head.num_classes: an error naming list and line
+    check_labels_fit_model(runner, ('train', 'val'))
     runner.train()
     print(f'Checkpoints and logs are in {cfg.work_dir}')
 

@@ -57,10 +57,18 @@ def setup_train_cfg(cfg: Config,
         seed (int, optional): ``--seed``.
         deterministic (bool): ``--deterministic``.
 
+    ``RNGStateHook`` is added to ``custom_hooks`` (once), so that
+    checkpoints carry the random state and a resumed run reproduces the
+    uninterrupted one.
+
     Returns:
         Config: ``cfg``.
     """
     cfg.launcher = launcher
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(isinstance(h, dict) and h.get('type') == 'RNGStateHook'
+               for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='RNGStateHook')]
     _set_work_dir(cfg, work_dir, config_path)
     if amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':

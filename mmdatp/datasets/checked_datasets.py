@@ -15,17 +15,73 @@ do not say which one (``ValueError: not enough values to unpack``, decord's
   ``'skip'`` is logged as a warning and replaced by another sample (mmengine
   refetches a random index when a sample is ``None``). In test mode a
   sample that cannot be loaded is always an error, since skipping it would
-  silently change the metric.
+  silently change the metric;
+- refuse an empty list (MMAction2: "need at least one array to
+  concatenate") and remember each entry's line (``ann_line``), so that
+  :func:`check_labels` can name the line of a label the model cannot
+  predict.
 """
 import os.path as osp
 from typing import Dict, List, Optional
 
 from mmaction.datasets import RawframeDataset, VideoDataset
 from mmaction.registry import DATASETS
+from mmengine.dataset import BaseDataset
 from mmengine.fileio import list_from_file
 from mmengine.logging import print_log
 
 ON_BAD_VIDEO = ('raise', 'skip')
+
+
+def check_labels(dataset: BaseDataset, num_classes: int,
+                 max_shown: int = 5) -> None:
+    """Raise unless every label of ``dataset`` is in ``[0, num_classes)``.
+
+    MMAction2 does not compare a list's labels with the model: testing
+    counts a label of 99 as a wrong prediction of a 5-class model and
+    prints an accuracy, training fails with "IndexError: Target 99 is out
+    of bounds" naming neither the list nor the line.
+
+    Args:
+        dataset (BaseDataset): A built dataset whose data infos have
+            ``label`` (an int, or a list of ints for multi-class lists);
+            entries of the checked datasets also carry their line
+            (``ann_line``), others are named by entry number.
+        num_classes (int): The model's number of classes.
+        max_shown (int): Bad lines quoted in the message. Defaults to 5.
+
+    Raises:
+        ValueError: Naming the annotation file, the lines, their labels and
+            the allowed range.
+    """
+    bad = []
+    for i in range(len(dataset)):
+        # BaseDataset's, not BaseActionDataset's (which one-hot encodes
+        # multi-class labels)
+        info = BaseDataset.get_data_info(dataset, i)
+        label = info.get('label')
+        if label is None:
+            continue
+        labels = [label] if isinstance(label, int) else list(label)
+        wrong = [int(x) for x in labels if not 0 <= int(x) < num_classes]
+        if wrong:
+            where = f'line {info["ann_line"]}' if 'ann_line' in info \
+                else f'entry {i + 1}'
+            path = info.get('filename', info.get('frame_dir'))
+            if path is not None:
+                where += f' ({osp.basename(str(path))})'
+            shown_label = wrong[0] if len(wrong) == 1 else wrong
+            bad.append(f'{where}: label {shown_label}' +
+                       (' (no label on the line)' if wrong == [-1] else ''))
+    if bad:
+        shown = '; '.join(bad[:max_shown]) + ('; ...' if len(bad) > max_shown
+                                              else '')
+        raise ValueError(
+            f'{getattr(dataset, "ann_file", type(dataset).__name__)}: '
+            f'{len(bad)} of {len(dataset)} entries have a label outside the '
+            f"model's classes 0..{num_classes - 1} (num_classes="
+            f'{num_classes}): {shown}. Fix the list, or set the model\'s '
+            'cls_head.num_classes to the number of classes of the dataset')
 
 
 class _CheckedMixin:
@@ -52,7 +108,12 @@ class _CheckedMixin:
                 f'{type(self).__name__}: annotation list {self.ann_file!r} '
                 'does not exist')
         delimiter = getattr(self, 'delimiter', ' ')
-        for n, line in enumerate(list_from_file(self.ann_file), 1):
+        lines = list_from_file(self.ann_file)
+        if not any(line.strip() for line in lines):
+            raise ValueError(
+                f'{type(self).__name__}: annotation list {self.ann_file} is '
+                f'empty; expected one "{self.line_format}" per line')
+        for n, line in enumerate(lines, 1):
             fields = line.split() if delimiter in (' ', None) else \
                 line.strip().split(delimiter)
             bad = len(fields) < min_fields or (
@@ -63,6 +124,12 @@ class _CheckedMixin:
                     f'{self.ann_file}, line {n}: expected '
                     f'"{self.line_format}", got {line!r}')
 
+    def _number_lines(self, data_list: List[Dict]) -> List[Dict]:
+        """Add ``ann_line``: entries and lines correspond one to one."""
+        for n, info in enumerate(data_list, 1):
+            info['ann_line'] = n
+        return data_list
+
     def filter_data(self) -> List[Dict]:
         """Drop (or reject) entries whose video does not exist."""
         data_list = super().filter_data()
@@ -70,6 +137,10 @@ class _CheckedMixin:
                    if not osp.exists(info[self.path_key])]
         if not missing:
             return data_list
+        if len(missing) == len(data_list):
+            raise FileNotFoundError(
+                f'{self.ann_file}: none of the {len(data_list)} listed videos '
+                f'exist (first: {missing[0][1]}); is data_prefix right?')
         shown = ', '.join(f'line {i + 1}: {p}' for i, p in missing[:5])
         if self.on_bad_video == 'raise':
             raise FileNotFoundError(
@@ -124,7 +195,7 @@ class CheckedVideoDataset(_CheckedMixin, VideoDataset):
 
     def load_data_list(self) -> List[Dict]:
         self._check_lines(1)
-        return super().load_data_list()
+        return self._number_lines(super().load_data_list())
 
 
 @DATASETS.register_module()
@@ -147,4 +218,4 @@ class CheckedRawframeDataset(_CheckedMixin, RawframeDataset):
     def load_data_list(self) -> List[Dict]:
         first = 3 if self.with_offset else 2
         self._check_lines(first)
-        return super().load_data_list()
+        return self._number_lines(super().load_data_list())

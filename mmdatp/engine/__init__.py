@@ -5,10 +5,11 @@
 """
 from .checkpoint import (DATP_NEW_PREFIXES, check_checkpoint,
                          load_tsn_checkpoint, read_state_dict)
-from .hooks import GeneratorTraceHook, InitFromTSNHook, ReplicaCheckHook
+from .hooks import (GeneratorTraceHook, InitFromTSNHook, ReplicaCheckHook,
+                    RNGStateHook)
 
 __all__ = [
     'DATP_NEW_PREFIXES', 'GeneratorTraceHook', 'InitFromTSNHook',
-    'ReplicaCheckHook', 'check_checkpoint', 'load_tsn_checkpoint',
-    'read_state_dict'
+    'ReplicaCheckHook', 'RNGStateHook', 'check_checkpoint',
+    'load_tsn_checkpoint', 'read_state_dict'
 ]

@@ -6,7 +6,12 @@ the model silently keeps random weights where the shapes differ. For
 testing, :func:`check_checkpoint` turns that into an error; for
 fine-tuning, :func:`load_tsn_checkpoint` loads a plain TSN checkpoint into a
 DATP model and reports exactly which parameters were new.
+:func:`check_checkpoint_file` names an empty, truncated or foreign file
+before torch fails on it with a bare ``EOFError`` or a miniz error.
 """
+import os
+import os.path as osp
+import zipfile
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import torch
@@ -19,6 +24,49 @@ DATP_NEW_PREFIXES = ('cls_head.aux_net.', 'cls_head.weight_generator.')
 CLASSIFIER_PREFIX = 'cls_head.fc_cls.'
 
 
+def check_checkpoint_file(filename: str) -> None:
+    """Raise if a local checkpoint file cannot be a whole torch checkpoint.
+
+    Cheap (no tensor is read): the file must exist and be non-empty; a zip
+    checkpoint (torch's format since 1.6) must have its central directory,
+    which sits at the end of the file, so a truncated copy is caught; other
+    files must start like a pickle (torch's legacy format). URLs and other
+    non-local names are left to mmengine.
+
+    Args:
+        filename (str): The checkpoint.
+
+    Raises:
+        FileNotFoundError: If a local file does not exist.
+        ValueError: If it is empty, a truncated zip or not a checkpoint; the
+            message names the file and what was expected.
+    """
+    if '://' in str(filename):
+        return
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    size = os.path.getsize(filename)
+    expected = ('expected a torch checkpoint (torch.save / mmengine '
+                'CheckpointHook output)')
+    if size == 0:
+        raise ValueError(f'checkpoint {filename} is empty (0 bytes); '
+                         f'{expected}; was the download or save cut off?')
+    with open(filename, 'rb') as f:
+        magic = f.read(4)
+    if magic == b'PK\x03\x04':
+        try:
+            with zipfile.ZipFile(filename):
+                pass
+        except (zipfile.BadZipFile, OSError) as e:
+            raise ValueError(
+                f'checkpoint {filename} is truncated or damaged ({size} '
+                f'bytes; its zip directory is unreadable: {e}); {expected}'
+                '; download or copy it again') from e
+    elif magic[:1] != b'\x80':  # pickle protocol 2+ (legacy torch.save)
+        raise ValueError(f'checkpoint {filename} is not a torch checkpoint '
+                         f'(it starts with {magic!r}); {expected}')
+
+
 def read_state_dict(filename: str) -> Dict[str, torch.Tensor]:
     """The ``state_dict`` of an mmengine/MMAction2 checkpoint (or of a bare
     state dict), without DDP's ``module.`` prefix.
@@ -28,8 +76,21 @@ def read_state_dict(filename: str) -> Dict[str, torch.Tensor]:
 
     Returns:
         dict[str, torch.Tensor]: Parameter and buffer tensors by name.
+
+    Raises:
+        ValueError: If the file is empty, truncated or not a checkpoint
+            (see :func:`check_checkpoint_file`), or torch cannot read it;
+            the message names the file.
     """
-    ckpt = _load_checkpoint(filename, map_location='cpu')
+    check_checkpoint_file(filename)
+    try:
+        ckpt = _load_checkpoint(filename, map_location='cpu')
+    except (EOFError, OSError, RuntimeError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise ValueError(
+            f'cannot read checkpoint {filename} (truncated or damaged?): '
+            f'{type(e).__name__}: {e}') from e
     if not isinstance(ckpt, dict):
         raise ValueError(f'{filename}: expected a checkpoint dict, got '
                          f'{type(ckpt).__name__}')

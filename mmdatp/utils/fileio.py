@@ -2,8 +2,32 @@
 import contextlib
 import os
 import os.path as osp
+import stat
 import tempfile
 from typing import IO, Iterator
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux shows it
+    (``/proc/self/status``), else by setting and restoring it."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: str) -> int:
+    """The permission bits ``open(path, 'w')`` would leave ``path`` with."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
 
 
 @contextlib.contextmanager
@@ -12,8 +36,11 @@ def atomic_open(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
 
     The file is flushed and fsynced, then ``os.replace``-d onto ``path``, so
     readers see either the old content or the complete new one. On an
-    exception the temporary file is removed and ``path`` is left untouched.
-    Missing parent directories are created.
+    exception (Ctrl-C included) the temporary file is removed and ``path``
+    is left untouched. Missing parent directories are created. The file
+    gets the permissions ``open`` would give it: those of the file it
+    replaces, else ``0o666`` less the umask (``mkstemp`` alone makes it
+    0600, private to its owner).
 
     Args:
         path (str): The final file.
@@ -34,6 +61,7 @@ def atomic_open(path: str, mode: str = 'wb', **kwargs) -> Iterator[IO]:
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
             f.flush()
+            os.fchmod(f.fileno(), _mode_for(path))
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -2,13 +2,16 @@
 name, exit status, resumption; the torch TV-L1 backend."""
 import os
 import os.path as osp
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import cv2
 import numpy as np
 import pytest
-from mmdatp.datasets.preparation import read_marker
+from mmdatp.datasets.preparation import MARKER, read_marker
 from prep_utils import REPO, link_clip, load_tool, make_hmdb51
 
 SCRIPT = osp.join(REPO, 'tools', 'data', 'build_rawframes.py')
@@ -139,3 +142,41 @@ def test_torch_backend_argument_errors(capsys):
         '--device', 'cuda')
     assert '--batch-size must be >= 1, got 0' in error(
         '--flow-backend', 'torch', '--batch-size', '0')
+
+
+def test_ctrl_c_prints_one_line_and_resumes(tmp_path):
+    """SIGINT to the whole process group, as Ctrl-C in a terminal sends it,
+    during extraction with 2 workers. Before: a KeyboardInterrupt traceback
+    from the main process and each worker."""
+    root = make_hmdb51(str(tmp_path / 'hmdb51'))
+    videos, out = osp.join(root, 'videos'), osp.join(root, 'rawframes')
+    args = [videos, out, '--task', 'both', '--flow-type', 'tvl1',
+            '--new-short', '128', '--num-workers', '2']
+    proc = subprocess.Popen([sys.executable, SCRIPT, *args],
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            text=True,
+                            start_new_session=True)
+    line = proc.stdout.readline()  # printed before the first video starts
+    assert '6 videos to extract' in line, line
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # it did not stop: leave nothing behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 130, stderr[-2000:]
+    assert 'Traceback' not in stderr and 'KeyboardInterrupt' not in stderr
+    msg = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(msg) == 1, stderr
+    assert re.fullmatch(
+        r'Interrupted: \d of 6 videos extracted by this run \(0 were done '
+        r'before, 0 failed\) are kept; rerun the same command to resume '
+        r'\(unfinished videos restart from scratch\)\.', msg[0]), msg[0]
+    # nothing half-written is visible: every listed video dir is complete
+    for cls in os.listdir(out):
+        for name in os.listdir(osp.join(out, cls)):
+            assert name.startswith('.') or osp.isfile(
+                osp.join(out, cls, name, MARKER)), name

@@ -11,6 +11,8 @@ import torch
 from conftest import TEST_DATA
 from mmaction.registry import DATASETS
 
+from mmdatp.datasets import check_labels
+
 N = 8
 
 PIPELINE = [
@@ -132,3 +134,50 @@ def test_rawframes_checks(tmp_path):
         DATASETS.build(build)
     ds = DATASETS.build(dict(build, on_bad_video='skip'))
     assert len(ds) == 1 and ds[0]['frame_dir'].endswith('clip')
+
+
+def test_check_labels_names_lines_and_range(videos):
+    ds = _video_ds(videos, ['good.mp4 0', 'gone.mp4 9', 'short.mp4 7',
+                            'good.mp4 -3', 'short.mp4 2'],
+                   on_bad_video='skip')
+    with pytest.raises(ValueError, match=r'1 of 4 .*0\.\.9 .*label -3\.'):
+        check_labels(ds, 10)
+    with pytest.raises(ValueError) as e:
+        check_labels(ds, 5)
+    # line numbers of the list, although gone.mp4 (line 2) was skipped
+    assert str(e.value).startswith(
+        f'{videos / "list.txt"}: 2 of 4 entries have a label outside the '
+        "model's classes 0..4 (num_classes=5): line 3 (short.mp4): label 7; "
+        'line 4 (good.mp4): label -3.')
+    # a line without a label (MMAction2 reads it as -1) cannot be trained
+    ds = _video_ds(videos, ['good.mp4 1', 'short.mp4'])
+    check_labels(_video_ds(videos, ['good.mp4 1', 'short.mp4 4']), 5)
+    with pytest.raises(ValueError, match=r'line 2 \(short.mp4\): label -1 '
+                       r'\(no label on the line\)'):
+        check_labels(ds, 5)
+
+
+def test_check_labels_multi_class(videos):
+    ds = _video_ds(videos, ['good.mp4 0 4', 'short.mp4 1 5'],
+                   multi_class=True, num_classes=6)
+    check_labels(ds, 6)
+    with pytest.raises(ValueError, match=r'line 2 \(short.mp4\): label 5'):
+        check_labels(ds, 5)
+
+
+def test_empty_list_names_the_file(videos):
+    """Before: "need at least one array to concatenate"."""
+    with pytest.raises(ValueError,
+                       match=r'list.txt is empty; expected one '
+                       '"<video path> <label>" per line'):
+        _video_ds(videos, [])  # one blank line
+    (videos / 'list.txt').write_text('')  # zero bytes
+    with pytest.raises(ValueError, match=r'annotation list .*list.txt is '
+                       'empty'):
+        DATASETS.build(
+            dict(
+                type='CheckedRawframeDataset',
+                ann_file=str(videos / 'list.txt'),
+                pipeline=[]))
+    with pytest.raises(FileNotFoundError, match='none of the 2 listed'):
+        _video_ds(videos, ['gone.mp4 0', 'lost.mp4 1'], on_bad_video='skip')

@@ -2,6 +2,7 @@
 that do not fit (another num_classes, another model)."""
 import json
 import os.path as osp
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -184,3 +185,48 @@ def test_hook_refuses_load_from_and_skips_resume(tsn_ckpts):
     assert 'resumed' in logs[0] and hook.report is None
     with pytest.raises(ValueError, match='file path'):
         InitFromTSNHook('')
+
+
+def _bad_checkpoints(tmp_path):
+    """A real checkpoint in torch's zip format and in the legacy pickle
+    format, cut in half as a partial download leaves them; an empty file;
+    a text file."""
+    state = dict(state_dict=torch.nn.Linear(64, 64).state_dict())
+    files = {}
+    for name, zip_format in (('zip', True), ('legacy', False)):
+        whole = tmp_path / f'{name}.pth'
+        torch.save(
+            state, str(whole), _use_new_zipfile_serialization=zip_format)
+        data = whole.read_bytes()
+        files[f'half_{name}'] = tmp_path / f'half_{name}.pth'
+        files[f'half_{name}'].write_bytes(data[:len(data) // 2])
+        files[name] = whole
+    files['empty'] = tmp_path / 'empty.pth'
+    files['empty'].write_bytes(b'')
+    files['text'] = tmp_path / 'notes.pth'
+    files['text'].write_text('not a checkpoint')
+    return {k: str(v) for k, v in files.items()}
+
+
+def test_unreadable_checkpoints_name_the_file(tmp_path):
+    """Before: bare EOFError (empty), "OSError: [Errno 22] Invalid argument"
+    (half a zip), a miniz error, "KeyError: 110" (text)."""
+    files = _bad_checkpoints(tmp_path)
+    for ok in ('zip', 'legacy'):
+        assert set(read_state_dict(files[ok])) == {'weight', 'bias'}
+    expected = {
+        'empty': r'checkpoint {} is empty \(0 bytes\); expected a torch '
+        'checkpoint',
+        'half_zip': r'checkpoint {} is truncated or damaged \(\d+ bytes; '
+        'its zip directory is unreadable',
+        'half_legacy': r'cannot read checkpoint {} \(truncated or '
+        r'damaged\?\): RuntimeError: unexpected EOF',
+        'text': r"checkpoint {} is not a torch checkpoint \(it starts with "
+        r"b'not '\)",
+    }
+    for name, pattern in expected.items():
+        with pytest.raises(ValueError,
+                           match=pattern.format(re.escape(files[name]))):
+            read_state_dict(files[name])
+    with pytest.raises(FileNotFoundError, match='gone.pth does not exist'):
+        read_state_dict(str(tmp_path / 'gone.pth'))

@@ -26,7 +26,8 @@ directories, which the next run removes. Videos that cannot be read are
 reported by name and skipped; the summary lists them.
 
 Exit status: 0 if every video is done (extracted now or before), 1 if some
-failed (the others are kept; rerun to retry), 2 for bad arguments.
+failed (the others are kept; rerun to retry), 2 for bad arguments, 130 on
+Ctrl-C (one line says what is kept and how to resume).
 """
 import argparse
 import multiprocessing
@@ -34,7 +35,8 @@ import sys
 from typing import List, Optional
 
 from mmdatp.datasets.preparation import (FLOW_BACKENDS, FLOW_BOUND,
-                                         FLOW_TYPES, TASKS, ExtractSpec,
+                                         FLOW_TYPES, TASKS,
+                                         ExtractInterrupted, ExtractSpec,
                                          check_device, default_num_workers,
                                          extract_videos, find_videos)
 from mmdatp.datasets.preparation.extract import VIDEO_EXTS
@@ -190,6 +192,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             batch_size=args.batch_size)
     except ImportError as e:  # TV-L1 without OpenCV contrib
         parser.error(str(e))
+    except ExtractInterrupted as e:  # Ctrl-C: one line, no traceback
+        print(f'\n{e}', file=sys.stderr)
+        return 130
     print(summary.format())
     print(f'rawframes in {args.out_dir}')
     return 0 if summary.ok else 1

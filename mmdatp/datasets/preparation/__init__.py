@@ -5,7 +5,8 @@ Used by ``tools/data/build_rawframes.py`` and ``tools/data/build_file_list.py``
 ``import mmdatp`` does not pay for it; OpenCV is imported inside the
 functions that need it.
 """
-from .extract import (MARKER, TASKS, ExtractSpec, ExtractSummary, VideoJob,
+from .extract import (MARKER, TASKS, ExtractInterrupted, ExtractSpec,
+                      ExtractSummary, VideoJob,
                       default_num_workers, extract_video, extract_videos,
                       find_videos, needed_modalities, read_marker, recover)
 from .file_lists import (LIST_FORMATS, count_frames, list_file_name,
@@ -20,9 +21,9 @@ from .splits import (DATASETS, Split, VideoEntry, kinetics_class_dir,
 
 __all__ = [
     'DATASETS', 'FLOW_BACKENDS', 'FLOW_BOUND', 'FLOW_TYPES', 'LIST_FORMATS',
-    'MARKER', 'TASKS', 'ExtractSpec', 'ExtractSummary', 'ResizeSpec', 'Split',
-    'TorchFlow', 'VideoEntry', 'VideoJob', 'VideoReadError',
-    'available_devices', 'build_flow_fn', 'check_device',
+    'MARKER', 'TASKS', 'ExtractInterrupted', 'ExtractSpec', 'ExtractSummary',
+    'ResizeSpec', 'Split', 'TorchFlow', 'VideoEntry', 'VideoJob',
+    'VideoReadError', 'available_devices', 'build_flow_fn', 'check_device',
     'count_frames', 'default_num_workers', 'dequantize_flow',
     'extract_video', 'extract_videos', 'find_videos', 'kinetics_class_dir',
     'list_file_name', 'make_list_lines', 'needed_modalities',

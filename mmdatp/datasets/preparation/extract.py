@@ -52,6 +52,7 @@ import os
 import os.path as osp
 import queue
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -60,8 +61,8 @@ from concurrent.futures import (ProcessPoolExecutor, ThreadPoolExecutor,
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
-from typing import (Dict, Iterable, Iterator, List, NamedTuple, Optional,
-                    Sequence, Tuple)
+from typing import (Callable, Dict, Iterable, Iterator, List, NamedTuple,
+                    Optional, Sequence, Tuple)
 
 import numpy as np
 
@@ -270,6 +271,25 @@ class ExtractSummary:
             for rel in sorted(self.failed):
                 lines.append(f'  {rel}: {self.failed[rel]}')
         return '\n'.join(lines)
+
+
+class ExtractInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`extract_videos`; ``summary`` holds what was
+    finished (kept on disk) and ``str()`` says how to resume.
+
+    Args:
+        summary (ExtractSummary): What this run finished before the stop.
+        num_todo (int): Videos this run had to extract.
+    """
+
+    def __init__(self, summary: 'ExtractSummary', num_todo: int) -> None:
+        self.summary = summary
+        self.num_todo = num_todo
+        super().__init__(
+            f'Interrupted: {len(summary.processed)} of {num_todo} videos '
+            f'extracted by this run ({len(summary.skipped)} were done '
+            f'before, {len(summary.failed)} failed) are kept; rerun the same '
+            'command to resume (unfinished videos restart from scratch).')
 
 
 def find_videos(src_dir: str,
@@ -588,9 +608,7 @@ def extract_video(src: str,
                         osp.join(video_dir, name), osp.join(tmp, name))
                 marker[m] = previous[m]
         with atomic_open(osp.join(tmp, MARKER), 'w') as f:
-            json.dump(marker, f, indent=1)
-        # mkstemp made it private; a shared dataset needs it readable
-        os.chmod(osp.join(tmp, MARKER), 0o644)
+            json.dump(marker, f, indent=1)  # mode as open() (the umask)
         if osp.lexists(video_dir):
             if osp.lexists(old):
                 shutil.rmtree(old)
@@ -607,7 +625,10 @@ def extract_video(src: str,
 
 def _init_worker(torch_backend: bool = False) -> None:
     """Worker set-up: one OpenCV (and torch) thread per process (the pool
-    parallelises over videos)."""
+    parallelises over videos); Ctrl-C is left to the main process, which
+    stops the workers (each would otherwise print a KeyboardInterrupt
+    traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     import cv2
     cv2.setNumThreads(1)
     if torch_backend:
@@ -709,6 +730,12 @@ def extract_videos(jobs: Sequence[VideoJob],
 
     Returns:
         ExtractSummary: What was extracted, skipped and failed.
+
+    Raises:
+        ExtractInterrupted: On Ctrl-C (a ``KeyboardInterrupt``), once the
+            workers are stopped; finished videos are kept, unfinished ones
+            leave only hidden ``.tmp`` directories that the next run
+            removes.
     """
     if num_workers is None:
         num_workers = default_num_workers()
@@ -771,6 +798,26 @@ def extract_videos(jobs: Sequence[VideoJob],
 
     start = time.perf_counter()
     torch_args = dict(device=device, batch_size=batch_size, threads=threads)
+    try:
+        _run_jobs(todo, out_dir, spec, num_workers, mp_context, record,
+                  torch_backend, torch_args)
+    except KeyboardInterrupt as e:
+        summary.seconds = time.perf_counter() - start
+        if bar is not None:
+            file.write('\n')
+        raise ExtractInterrupted(summary, len(todo)) from e
+    summary.seconds = time.perf_counter() - start
+    if bar is not None:
+        file.write('\n')
+    return summary
+
+
+def _run_jobs(todo: List[Tuple[VideoJob, Tuple[str, ...]]], out_dir: str,
+              spec: ExtractSpec, num_workers: int,
+              mp_context: Optional[str],
+              record: Callable[[VideoResult], None], torch_backend: bool,
+              torch_args: dict) -> None:
+    """Run ``todo`` in this process or a pool, ``record``-ing each result."""
     if num_workers == 0:
         for job, modalities in todo:
             record(_run_job(job, out_dir, spec, modalities, **torch_args))
@@ -799,11 +846,10 @@ def extract_videos(jobs: Sequence[VideoJob],
                         f'resume (video {job.src})')
                 record(res)
         except BaseException:
-            # Ctrl-C: do not wait for the queued videos
+            # Ctrl-C: do not wait for the queued videos, nor for the ones
+            # being extracted (their .tmp directories are removed next run)
+            for proc in list(getattr(pool, '_processes', {}).values()):
+                proc.terminate()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
-    summary.seconds = time.perf_counter() - start
-    if bar is not None:
-        file.write('\n')
-    return summary

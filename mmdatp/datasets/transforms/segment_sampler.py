@@ -15,6 +15,7 @@ Sampling, with ``F = total_frames``, ``span = (clip_len - 1) * frame_interval
     1 <= valid < N  start_i = floor(i * valid / N)     (train and test)
     valid < 1       start_i = 0, out-of-bound frames by ``out_of_bound_opt``
 """
+import difflib
 from numbers import Integral
 from typing import Dict, Tuple
 
@@ -72,6 +73,8 @@ class DATPSampleFrames(BaseTransform):
             shorter than one clip: ``'loop'`` (index modulo
             ``total_frames``) or ``'repeat_last'`` (repeat the last frame).
             Defaults to ``'repeat_last'``.
+        **unknown: Any other name (a typo such as ``num_segment``) raises a
+            ``ValueError`` naming the closest valid argument.
     """
 
     def __init__(self,
@@ -79,7 +82,17 @@ class DATPSampleFrames(BaseTransform):
                  clip_len: int = 1,
                  frame_interval: int = 1,
                  test_mode: bool = False,
-                 out_of_bound_opt: str = 'repeat_last') -> None:
+                 out_of_bound_opt: str = 'repeat_last',
+                 **unknown) -> None:
+        if unknown:  # a typo: the "did you mean" of the DATP modules
+            valid = ['num_segments', 'clip_len', 'frame_interval',
+                     'test_mode', 'out_of_bound_opt']
+            name = sorted(unknown)[0]
+            close = difflib.get_close_matches(name, valid, n=1)
+            hint = f' (did you mean {close[0]!r}?)' if close else ''
+            raise ValueError(
+                f'DATPSampleFrames: unknown argument {name!r}{hint}; '
+                f'valid arguments are {valid}')
         self.num_segments = _check_positive_int('num_segments', num_segments)
         self.clip_len = _check_positive_int('clip_len', clip_len)
         self.frame_interval = _check_positive_int('frame_interval',

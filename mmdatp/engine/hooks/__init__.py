@@ -2,5 +2,9 @@
 from .generator_trace_hook import GeneratorTraceHook
 from .init_from_tsn_hook import InitFromTSNHook
 from .replica_check_hook import ReplicaCheckHook
+from .rng_state_hook import RNGStateHook
 
-__all__ = ['GeneratorTraceHook', 'InitFromTSNHook', 'ReplicaCheckHook']
+__all__ = [
+    'GeneratorTraceHook', 'InitFromTSNHook', 'ReplicaCheckHook',
+    'RNGStateHook'
+]

@@ -271,3 +271,17 @@ def test_stacked_flow_rawframes_pipeline():
     np.testing.assert_array_equal(results['frame_inds'],
                                   np.tile([1, 2, 3, 4, 5], 3))
     assert results['imgs'].shape == (3, 10, 32, 32)
+
+
+def test_field_typo_suggests_the_field():
+    """Before: "TypeError: __init__() got an unexpected keyword argument"."""
+    with pytest.raises(ValueError) as e:
+        TRANSFORMS.build(dict(type='DATPSampleFrames', num_segment=8))
+    assert str(e.value).startswith(
+        "DATPSampleFrames: unknown argument 'num_segment' (did you mean "
+        "'num_segments'?); valid arguments are ['num_segments', 'clip_len',")
+    with pytest.raises(ValueError, match="'test_mod' \\(did you mean "
+                       "'test_mode'\\?\\)"):
+        DATPSampleFrames(test_mod=True)
+    with pytest.raises(ValueError, match=r"unknown argument 'zzz'; valid"):
+        DATPSampleFrames(zzz=1)
