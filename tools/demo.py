@@ -21,7 +21,7 @@ import os.path as osp
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 import numpy as np
 from mmdatp.apis import key_segments, top_k_classes
-from mmdatp.apis.checkpoint import check_checkpoint_file
+from mmdatp.engine.checkpoint import check_checkpoint_file
 from mmdatp.apis.cli import load_config
 from mmdatp.evaluation import load_class_names
 from mmdatp.visualization import plot_temporal_weights, predict_video

@@ -13,7 +13,7 @@ import argparse
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
-from mmdatp.apis.checkpoint import DATP_NEW_PREFIXES, check_checkpoint
+from mmdatp.engine.checkpoint import DATP_NEW_PREFIXES, check_checkpoint
 from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
                              load_config, parse_with_common)
 from mmdatp.apis.dist import init_distributed

@@ -11,7 +11,7 @@ import argparse
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
 from mmdatp.apis import setup_train_cfg
-from mmdatp.apis.checkpoint import check_checkpoint_file
+from mmdatp.engine.checkpoint import check_checkpoint_file
 from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
                              load_config, parse_with_common)
 from mmdatp.apis.dist import init_distributed

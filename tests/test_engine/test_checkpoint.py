@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmaction.registry import MODELS
 from mmdatp.apis import setup_train_cfg, use_synthetic_data
-from mmdatp.apis.checkpoint import (check_checkpoint, load_tsn_checkpoint,
+from mmdatp.engine.checkpoint import (check_checkpoint, load_tsn_checkpoint,
                                     read_state_dict)
 from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmdatp.engine import InitFromTSNHook

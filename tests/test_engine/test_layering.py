@@ -60,9 +60,12 @@ def test_importing_engine_loads_no_apis():
     assert 'mmdatp.apis' not in out.stdout
 
 
-def test_old_checkpoint_module_path_is_the_engine_one():
+def test_old_checkpoint_module_path_gives_the_engine_functions():
     from mmdatp.apis import checkpoint as old
-    from mmdatp.apis.checkpoint import load_tsn_checkpoint
     from mmdatp.engine import checkpoint
-    assert old is checkpoint
-    assert load_tsn_checkpoint is checkpoint.load_tsn_checkpoint
+    for name in old.__all__:
+        assert getattr(old, name) is getattr(checkpoint, name)
+    assert {n for n in dir(checkpoint) if not n.startswith('_')
+            and callable(getattr(checkpoint, n))
+            and getattr(checkpoint, n).__module__ == checkpoint.__name__
+            } <= set(old.__all__)
