@@ -10,7 +10,7 @@ from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
 from ..aux_nets import BaseAuxNet
-from ..build_utils import build_checked, resolve_type
+from ..build_utils import _init_args, _suggest, build_checked, resolve_type
 from ..fused_mog_pool import fused_mog_pool
 from ..pooling import weighted_l2_pool
 from ..precision import autocast_off
@@ -18,6 +18,19 @@ from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
                                  RandomMoG, UniformWeights)
 
 POOLINGS = ('datp', 'avg', 'random')
+
+
+def _check_field_names(kwargs: Dict) -> None:
+    """A config field DATPHead (and BaseHead) does not take: name it and
+    the closest valid one, instead of BaseHead's bare TypeError."""
+    valid, takes_any = _init_args(DATPHead)
+    unknown = [k for k in kwargs if k not in valid]
+    if unknown and not takes_any:
+        name = unknown[0]
+        raise ValueError(
+            f'DATPHead: unknown config field {name!r}'
+            f'{_suggest(name, valid)}; DATPHead takes '
+            f'{", ".join(sorted(valid))}')
 SCORE_MODES = ('mixture', 'pooled')
 
 
@@ -122,6 +135,7 @@ class DATPHead(BaseHead):
                  loss_cls: Dict = dict(type='CrossEntropyLoss'),
                  average_clips: Optional[str] = 'prob',
                  **kwargs) -> None:
+        _check_field_names(kwargs)
         super().__init__(
             num_classes,
             in_channels,

@@ -57,3 +57,16 @@ def test_registered_subclasses():
     names = registered_subclasses(BaseWeightGenerator)
     assert {'MoGWeightGenerator', 'DiscreteWeightGenerator'} <= set(names)
     assert 'TSNHead' not in names
+
+
+@pytest.mark.parametrize('field, hint', [('num_segment', 'num_segments'),
+                                         ('dropout', 'dropout_ratio'),
+                                         ('avg_clips', 'average_clips')])
+def test_head_field_typo_names_the_closest_field(field, hint):
+    cfg = dict(type='DATPHead', num_classes=5, in_channels=16)
+    cfg[field] = 1
+    with pytest.raises(ValueError,
+                       match=f"unknown config field '{field}' \\(did you "
+                       f"mean '{hint}'\\?\\); DATPHead takes .*"
+                       'label_smooth_eps'):
+        MODELS.build(cfg)
