@@ -52,7 +52,7 @@ def test_gpu_mode_parts_on_the_cpu(tmp_path):
     for k, j in ((3, 1), (4, 0), (5, 1), (6, 2)):
         assert np.array_equal(seven[k], seven[j])
     assert not np.array_equal(seven[0], seven[1])
-    rows = flow_benchmark.time_torch_flow(frames, 'cpu', [2], False)
+    rows = flow_benchmark.time_torch_flow(frames, 'cpu', [2])
     assert [(r['flow'], r['batch'], r['pairs']) for r in rows] == [
         ('tvl1-torch', 2, 2)
     ]
@@ -61,3 +61,35 @@ def test_gpu_mode_parts_on_the_cpu(tmp_path):
     # 600,000 / 100 / 3600 = 1.67 h; 13,320 x 185 / 100 / 3600 = 6.85 h
     assert text == ('HMDB51 (600,000 pairs) 1.7 h, UCF101 (2,464,200 '
                     'pairs) 6.8 h')
+
+
+def test_gpu_mode_compiled_rows_on_the_cpu(monkeypatch):
+    """The compiled rows and their difference to eager, torch.compile
+    traced with aot_eager (inductor on this CPU takes about a minute); a
+    mode that fails gives an error row and the others go on."""
+    import torch
+    compile_ = torch.compile
+    monkeypatch.setattr(
+        torch, 'compile', lambda fn, dynamic, mode: compile_(
+            fn, dynamic=dynamic, backend='aot_eager', fullgraph=True))
+    torch._dynamo.reset()
+    frames = flow_benchmark.grey_frames(
+        osp.join(VIDEOS, 'test.avi'), new_short=24, num=3)
+    monkeypatch.setitem(flow_benchmark.TORCH_MODES, 'broken',
+                        ('tvl1-torch broken', 'max-autotune'))
+    rows = flow_benchmark.time_torch_flow(frames, 'cpu', [2],
+                                          ['eager', 'cudagraphs', 'broken'])
+    torch._dynamo.reset()
+    assert [(r['flow'], r['batch']) for r in rows] == [
+        ('tvl1-torch', 2), ('tvl1-torch compiled+graphs', 2),
+        ('tvl1-torch broken', 0)
+    ]
+    # the same computation: no difference to eager
+    assert (rows[1]['levels_mean'], rows[1]['levels_max'],
+            rows[1]['over_2']) == (0.0, 0, 0.0)
+    assert 'compile must be one of' in rows[2]['error']
+    table = flow_benchmark.format_cuda_table(rows).splitlines()
+    assert table[3].startswith('| tvl1-torch compiled+graphs | 2 | 2 | ')
+    assert table[3].endswith(' | 0.000 / 0, 0.000% |')
+    assert table[4].startswith('| tvl1-torch broken | 0 | failed: '
+                               'ValueError("compile must be one of')

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import torch
 from mmdatp.datasets.preparation import quantize_flow, read_frames
+import torch.nn.functional as F
 from mmdatp.datasets.preparation.tvl1_torch import (TVL1Flow,
                                                     _linear_resize_matrix,
                                                     _median_blur,
+                                                    _select_median,
                                                     pyramid_sizes, tvl1_flow)
 from prep_utils import VIDEOS
 
@@ -178,9 +180,96 @@ def test_pyramid_and_resize_match_opencv():
 def test_median_matches_opencv():
     rng = np.random.default_rng(1)
     u = rng.normal(size=(2, 23, 31)).astype(np.float32)
+    u[0, :6] = 0.5  # ties, at the border too
     ours = _median_blur(torch.from_numpy(u)[None], 5)[0].numpy()
     for c in range(2):
         np.testing.assert_array_equal(ours[c], cv2.medianBlur(u[c], 5))
+
+
+def unfold_median(u: torch.Tensor, ksize: int) -> torch.Tensor:
+    """The median as it was before the selection network: unfold the
+    replicate-padded field and take torch.median of every window."""
+    r = ksize // 2
+    b, c, h, w = u.shape
+    pad = F.pad(u, (r, r, r, r), mode='replicate')
+    patches = pad.unfold(2, ksize, 1).unfold(3, ksize, 1)  # b c h w k k
+    return patches.reshape(b, c, h, w, ksize * ksize).median(dim=-1).values
+
+
+@pytest.mark.parametrize('ksize', [3, 5, 7])
+def test_median_network_equals_unfold_median_bitwise(ksize):
+    gen = torch.Generator().manual_seed(ksize)
+    u = torch.randn(3, 2, 13, 17, generator=gen)
+    u[0, 0, :4] = 0.25  # ties at the border
+    u[1, 1] = torch.randint(0, 3, (13, 17), generator=gen).float()  # many
+    u[2, 0, :, :1] = float('inf')
+    u[2, 1, 5, 5] = -float('inf')
+    assert torch.equal(_median_blur(u, ksize), unfold_median(u, ksize))
+
+
+def test_median_network_exact_by_the_0_1_principle():
+    """A min/max network selects the median of every input iff it does of
+    every 0/1 input: all 2^25 of them as bit sets (min = and, max = or),
+    where the median is 1 iff at least 13 of the 25 are 1."""
+    index = np.arange(2**25, dtype=np.uint64)
+    bits = [
+        np.packbits(((index >> np.uint64(i)) & np.uint64(1)).astype(bool))
+        for i in range(25)
+    ]
+    ours = _select_median(bits, np.bitwise_and, np.bitwise_or)
+    majority = np.packbits(np.bitwise_count(index) >= 13)
+    assert np.array_equal(ours, majority)
+    assert _select_median([7.0], min, max) == 7.0
+    with pytest.raises(ValueError, match='odd number of values, got 4'):
+        _select_median([1, 2, 3, 4], min, max)
+
+
+def test_compiled_path_equals_eager(monkeypatch):
+    """The compiled path (blocks of iterations and the median through
+    torch.compile, working set shrinking to sizes 2^k / 3 * 2^(k-1) as
+    under CUDA graphs) traced here with the aot_eager backend and
+    fullgraph=True, so a graph break fails; results must equal eager's
+    exactly (same kernels). Inductor itself is left to the GPU benchmark,
+    which prints the compiled / eager difference (compiling here takes
+    about a minute)."""
+    compile_ = torch.compile
+    modes = []
+
+    def traced(fn, dynamic, mode):
+        modes.append(mode)
+        return compile_(
+            fn, dynamic=dynamic, backend='aot_eager', fullgraph=True)
+
+    monkeypatch.setattr(torch, 'compile', traced)
+    torch._dynamo.reset()
+    prevs, nxts = clip_pairs('test.mp4', 3, short=24)
+    prevs, nxts = torch.from_numpy(prevs), torch.from_numpy(nxts)
+    eager = TVL1Flow(check_every=3)
+    compiled = TVL1Flow(check_every=3, compile='reduce-overhead')
+    assert modes == ['reduce-overhead'] * 2
+    assert torch.equal(compiled(prevs, nxts), eager(prevs, nxts))
+    # stopped pairs stay in the working set for up to 3 more iterations,
+    # and more as padding of its size
+    assert sum(compiled.last_iterations) >= sum(eager.last_iterations)
+    torch._dynamo.reset()
+
+
+def test_working_set_sizes():
+    eager = TVL1Flow()
+    compiled = TVL1Flow(compile=True)
+    graphs = TVL1Flow(compile='reduce-overhead')
+    assert [eager._working_size(n, 64) for n in (0, 1, 5, 64)] == \
+        [0, 1, 5, 64]
+    # compiled: at least 2 (a working set of 1 would compile anew)
+    assert [compiled._working_size(n, 64) for n in (0, 1, 5, 64)] == \
+        [0, 2, 5, 64]
+    # CUDA graphs: 2^k or 3 * 2^(k-1), at most the current size
+    assert [graphs._working_size(n, 64) for n in range(1, 10)] == \
+        [2, 2, 3, 4, 6, 6, 8, 8, 12]
+    assert graphs._working_size(40, 64) == 48
+    assert graphs._working_size(50, 64) == 64
+    assert graphs._working_size(50, 60) == 60
+    assert graphs._working_size(1, 1) == 1
 
 
 def test_bad_arguments():
@@ -193,6 +282,9 @@ def test_bad_arguments():
         TVL1Flow(scale_step=1.0)
     with pytest.raises(ValueError, match='warps must be an integer >= 1'):
         TVL1Flow(warps=0)
+    with pytest.raises(ValueError, match="compile must be one of .* got "
+                       "'max-autotune'"):
+        TVL1Flow(compile='max-autotune')
     with pytest.raises(ValueError, match='same shape'):
         TVL1Flow()(torch.zeros(2, 8, 8), torch.zeros(2, 8, 9))
     with pytest.raises(ValueError, match=r'\(B, H, W\) or \(H, W\)'):

@@ -11,9 +11,13 @@ with all cores, in the same run, and prints one table::
     python tools/benchmark/flow_benchmark.py --video my.avi --new-short 256
 
 ``--device cuda`` times TV-L1 in PyTorch on the GPU instead: pairs/s of the
-flow alone (frames decoded beforehand, uint8 in and out) per batch size, at
+flow alone (frames decoded beforehand, uint8 in and out) per ``--modes``
+(eager; ``compile``: blocks of iterations and the median through
+torch.compile; ``cudagraphs``: the same as CUDA graphs) and batch size, at
 the clip's size after resizing (340x256 for a 340x256 clip at short side
-256), then the whole extractor at the best batch size, and the projected
+256), each compiled row with its difference to eager on the same pairs,
+then the whole extractor (eager) at the best batch size (unless
+``--no-extractor``), and the projected
 extraction time of HMDB51 (~0.6 M pairs) and UCF101 (13,320 videos x ~185
 pairs: ~186 frames per video on average, an assumption). The OpenCV TV-L1
 row (all cores) is added when ``cv2.optflow`` exists, else a note says it
@@ -21,6 +25,9 @@ was skipped; then the ratio torch / OpenCV is printed::
 
     python tools/benchmark/flow_benchmark.py --device cuda \
         --video tests/data/videos/test.mp4                   # ~1-2 min
+    python tools/benchmark/flow_benchmark.py --device cuda \
+        --video tests/data/videos/test.mp4 --no-extractor \
+        --modes eager compile cudagraphs --batch-sizes 256 512
 
 Without ``--video`` a synthetic clip (a textured pattern moving 2 px per
 frame, 340x256) is written to a temporary directory. Times include starting
@@ -44,6 +51,14 @@ from mmdatp.datasets.preparation import (ExtractSpec, ResizeSpec, TorchFlow,
 
 #: rows: OpenCV's TV-L1, TV-L1 in PyTorch (CPU here), Farneback
 ROW_TYPES = ('tvl1', 'tvl1-torch', 'farneback')
+#: --modes: row name and TVL1Flow's ``compile`` argument
+TORCH_MODES = {
+    'eager': ('tvl1-torch', False),
+    'compile': ('tvl1-torch compiled', True),
+    'cudagraphs': ('tvl1-torch compiled+graphs', 'reduce-overhead'),
+}
+
+
 #: frame pairs of the datasets, for the projection (see module doc)
 DATASET_PAIRS = {
     'HMDB51': 600_000,
@@ -123,9 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=512,
         help='--device cuda: pairs timed per batch size (default: 512)')
     parser.add_argument(
+        '--modes',
+        nargs='+',
+        choices=list(TORCH_MODES),
+        default=['eager'],
+        help='--device cuda: eager, compile (torch.compile\'d blocks of '
+        'iterations and median), cudagraphs (the same with CUDA graphs, '
+        'mode reduce-overhead) (default: eager)')
+    parser.add_argument(
         '--compile',
         action='store_true',
-        help='--device cuda: also time the torch.compile\'d iteration')
+        help='--device cuda: same as adding compile to --modes')
+    parser.add_argument(
+        '--no-extractor',
+        action='store_true',
+        help='--device cuda: skip the whole-extractor row (and OpenCV\'s)')
     parser.add_argument(
         '--workers',
         type=int,
@@ -251,40 +278,72 @@ def grey_frames(video: str, new_short: int, num: int):
     return np.stack(frames)
 
 
-def time_torch_flow(frames, device: str, batch_sizes: List[int],
-                    compile_too: bool) -> List[dict]:
+def time_torch_flow(frames,
+                    device: str,
+                    batch_sizes: List[int],
+                    modes: List[str] = ('eager', ),
+                    eager_warm_up: int = 8) -> List[dict]:
     """Pairs/s of TorchFlow alone (uint8 frames in, quantised uint8 out)
-    per batch size, after one warm-up batch."""
+    per mode (``TORCH_MODES``) and batch size, after a warm-up batch: the
+    full batch compiled (compiling, recording CUDA graphs for the shapes
+    met), ``eager_warm_up`` pairs eager. A compiled row also gives its
+    difference to the eager row of the same batch size on the first batch
+    (mean and max |difference| of the quantised x/y images in grey
+    levels, the fraction over 2 levels). A mode that fails gives a row
+    with its error and the others go on."""
     import time
 
+    import numpy as np
     import torch
     prevs, nxts = frames[:-1], frames[1:]
     rows = []
+    first = {}  # (mode, batch) -> quantised images of the first batch
     cuda = device.startswith('cuda')
-    for compiled in [False] + [True] * compile_too:
-        flow = TorchFlow(device, compile=compiled)
+    for mode in modes:
+        name, compile_arg = TORCH_MODES[mode]
+        try:
+            flow = TorchFlow(device, compile=compile_arg)
+        except Exception as e:  # noqa: B902 (reported, the rest goes on)
+            rows.append(dict(flow=name, batch=0, error=repr(e)))
+            continue
         for bs in batch_sizes:
-            if cuda:
-                torch.cuda.reset_peak_memory_stats()
-            start = time.perf_counter()
-            flow.quantized(prevs[:bs], nxts[:bs])  # waits for the result
-            warm_up = time.perf_counter() - start
-            start = time.perf_counter()
-            for i in range(0, len(prevs), bs):
-                flow.quantized(prevs[i:i + bs], nxts[i:i + bs])
-            seconds = time.perf_counter() - start
-            rows.append(
-                dict(
-                    flow='tvl1-torch' + ' compiled' * compiled,
-                    batch=bs,
-                    pairs=len(prevs),
-                    seconds=seconds,
-                    pairs_per_s=len(prevs) / seconds,
-                    warm_up=warm_up,
-                    peak_gib=torch.cuda.max_memory_allocated() / 2**30
-                    if cuda else 0.0))
-            print(f"  {rows[-1]['flow']} batch {bs}: "
-                  f"{rows[-1]['pairs_per_s']:.1f} pairs/s", flush=True)
+            try:
+                if cuda:
+                    torch.cuda.reset_peak_memory_stats()
+                warm = bs if compile_arg else min(bs, eager_warm_up)
+                start = time.perf_counter()
+                flow.quantized(prevs[:warm], nxts[:warm])  # waits for it
+                warm_up = time.perf_counter() - start
+                start = time.perf_counter()
+                for i in range(0, len(prevs), bs):
+                    out = np.stack(
+                        flow.quantized(prevs[i:i + bs], nxts[i:i + bs]))
+                    if i == 0:
+                        first[(mode, bs)] = out
+                seconds = time.perf_counter() - start
+            except Exception as e:  # noqa: B902
+                rows.append(dict(flow=name, batch=bs, error=repr(e)))
+                print(f'  {name} batch {bs}: failed: {e!r}', flush=True)
+                continue
+            row = dict(
+                flow=name,
+                batch=bs,
+                pairs=len(prevs),
+                seconds=seconds,
+                pairs_per_s=len(prevs) / seconds,
+                warm_up=warm_up,
+                peak_gib=torch.cuda.max_memory_allocated() / 2**30
+                if cuda else 0.0)
+            if mode != 'eager' and ('eager', bs) in first:
+                diff = np.abs(first[(mode, bs)].astype(np.int16) -
+                              first[('eager', bs)].astype(np.int16))
+                row.update(
+                    levels_mean=float(diff.mean()),
+                    levels_max=int(diff.max()),
+                    over_2=float((diff > 2).mean()))
+            rows.append(row)
+            print(f"  {name} batch {bs}: {row['pairs_per_s']:.1f} pairs/s"
+                  f" (warm-up {warm_up:.1f} s)", flush=True)
     return rows
 
 
@@ -321,17 +380,27 @@ def time_torch_extractor(video: str, work_dir: str, device: str,
 
 
 def format_cuda_table(rows: List[dict]) -> str:
-    """The markdown table of the GPU rows."""
+    """The markdown table of the GPU rows; compiled rows with their
+    difference to eager (quantised x/y images, grey levels)."""
     lines = [
         '| flow | batch | pairs | seconds | pairs/s | warm-up s '
-        '| peak GPU GiB |', '|---|---:|---:|---:|---:|---:|---:|'
+        '| peak GPU GiB | vs eager: mean / max levels, > 2 levels |',
+        '|---|---:|---:|---:|---:|---:|---:|---|'
     ]
     for r in rows:
+        if 'error' in r:
+            lines.append(f"| {r['flow']} | {r['batch']} | failed: "
+                         f"{r['error'][:200]} | | | | | |")
+            continue
         extra = (f"{r['warm_up']:.2f} | {r['peak_gib']:.1f}"
                  if 'warm_up' in r else '- | -')
+        diff = '-'
+        if 'levels_mean' in r:
+            diff = (f"{r['levels_mean']:.3f} / {r['levels_max']}, "
+                    f"{100 * r['over_2']:.3f}%")
         lines.append(f"| {r['flow']} | {r['batch']} | {r['pairs']} | "
                      f"{r['seconds']:.2f} | {r['pairs_per_s']:.1f} | "
-                     f'{extra} |')
+                     f'{extra} | {diff} |')
     return '\n'.join(lines)
 
 
@@ -365,16 +434,24 @@ def main_cuda(args, parser: argparse.ArgumentParser) -> None:
         print(f'{name}, torch '
               f'{torch.__version__}; clip {args.video or "synthetic"} at '
               f'{frames.shape[2]}x{frames.shape[1]}', flush=True)
-        rows = time_torch_flow(frames, device, args.batch_sizes,
-                               args.compile)
-        best = max((r for r in rows if r['flow'] == 'tvl1-torch'),
-                   key=lambda r: r['pairs_per_s'])
-        extractor = time_torch_extractor(video, work_dir, device,
-                                         best['batch'], args.new_short, 4,
-                                         129, args.workers)
-        rows.append(extractor)
-        opencv = None
-        if has_opencv_tvl1():
+        modes = list(dict.fromkeys(args.modes + ['compile'] * args.compile))
+        rows = time_torch_flow(frames, device, args.batch_sizes, modes)
+        timed = [r for r in rows if 'error' not in r]
+        if not timed:
+            print(format_cuda_table(rows))
+            raise SystemExit('every mode failed')
+        best = max(timed, key=lambda r: r['pairs_per_s'])
+        eager = [r for r in timed if r['flow'] == 'tvl1-torch']
+        extractor = opencv = None
+        if eager and not args.no_extractor:
+            extractor = time_torch_extractor(
+                video, work_dir, device,
+                max(eager, key=lambda r: r['pairs_per_s'])['batch'],
+                args.new_short, 4, 129, args.workers)
+            rows.append(extractor)
+        if args.no_extractor:
+            pass  # nor OpenCV's row
+        elif has_opencv_tvl1():
             opencv = run_benchmark(video, work_dir, ['tvl1'], args.workers,
                                    args.videos_per_worker, args.max_frames,
                                    args.new_short, [args.workers])[0]
@@ -385,8 +462,10 @@ def main_cuda(args, parser: argparse.ArgumentParser) -> None:
         if args.work_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)
     print(format_cuda_table(rows))
-    print(f"flow alone, batch {best['batch']}: "
+    print(f"flow alone, {best['flow']}, batch {best['batch']}: "
           f"{projection(best['pairs_per_s'])}")
+    if extractor is None:
+        return
     print(f"extractor (decode, flow, JPEG; 4 videos x 128 pairs, batched "
           f"per video, {args.workers} JPEG threads): "
           f"{projection(extractor['pairs_per_s'])}")
