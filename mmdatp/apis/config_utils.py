@@ -176,6 +176,7 @@ def set_pooling(cfg: Config,
             in_channels=head.in_channels,
             spatial_type=head.get('spatial_type', 'avg'),
             pooling='avg',
+            aux_net=None,  # nothing to regress: the checkpoint has none
             dropout_ratio=head.get('dropout_ratio', 0.4),
             average_clips='prob')
         head = cfg.model.cls_head

@@ -69,6 +69,28 @@ def test_set_pooling_avg_on_a_plain_tsn_config():
         set_pooling(cfg, 'datp')
 
 
+def test_tsn_weights_load_into_the_swapped_head_without_missing_keys():
+    """The avg head of a TSN config has exactly the TSN head's keys (no
+    aux net the checkpoint lacks) and the same class scores."""
+    tsn = MODELS.build(dict(type='TSNHead', num_classes=5, in_channels=8,
+                            consensus=dict(type='AvgConsensus', dim=1)))
+    cfg = Config(dict(model=dict(cls_head=dict(
+        type='TSNHead', num_classes=5, in_channels=8))))
+    set_pooling(cfg, 'avg')
+    assert cfg.model.cls_head.aux_net is None
+    head = MODELS.build(cfg.model.cls_head)
+    assert head.aux_net is None
+    assert set(head.state_dict()) == set(tsn.state_dict())
+    head.load_state_dict(tsn.state_dict(), strict=True)
+    head.eval(), tsn.eval()
+    x = torch.randn(2 * 10, 8, 3, 3)
+    probs = head(x, num_segs=10).exp()  # log of the mean probability
+    per_segment = tsn.fc_cls(x.mean((2, 3))).softmax(-1).view(2, 10, 5)
+    torch.testing.assert_close(probs, per_segment.mean(1))  # P3
+    with pytest.raises(ValueError, match="pooling='datp' needs an aux_net"):
+        MODELS.build(dict(cfg.model.cls_head, pooling='datp'))
+
+
 def test_set_test_segments_keeps_tsn_consensus():
     # stock TSN tested with its own consensus (mean logits) on 25 segments
     cfg = Config.fromfile(DATP)

@@ -90,7 +90,10 @@ class DATPHead(BaseHead):
         aux_net (dict): Config of the auxiliary ConvNet
             (``DATPConvAuxNet`` or ``DATPScoreAuxNet``); ``num_segments``,
             ``out_channels`` and ``in_channels``/``num_classes`` are filled
-            in from the head. Defaults to ``dict(type='DATPConvAuxNet')``.
+            in from the head. None (no aux net) is allowed with
+            ``pooling`` 'avg' or 'random', which regress nothing: a plain
+            TSN checkpoint tested with ``--pooling avg`` then loads without
+            missing keys. Defaults to ``dict(type='DATPConvAuxNet')``.
         weight_generator (dict): Config of the weights generator.
             Defaults to ``dict(type='MoGWeightGenerator', num_gaussians=2)``.
         pooling (str): 'datp', 'avg' or 'random'. Defaults to 'datp'.
@@ -121,7 +124,7 @@ class DATPHead(BaseHead):
                  num_classes: int,
                  in_channels: int,
                  num_segments: int = 10,
-                 aux_net: Dict = dict(type='DATPConvAuxNet'),
+                 aux_net: Optional[Dict] = dict(type='DATPConvAuxNet'),
                  weight_generator: Dict = dict(
                      type='MoGWeightGenerator', num_gaussians=2),
                  pooling: str = 'datp',
@@ -182,8 +185,17 @@ class DATPHead(BaseHead):
             raise ValueError('DATPHead: fused=True needs a MoGWeightGenerator'
                              f', got {type(self.weight_generator).__name__}')
         self.fused = fused
-        self.aux_net = build_checked(
-            self._complete_aux_cfg(aux_net), BaseAuxNet, 'DATPHead.aux_net')
+        if aux_net is None:
+            if pooling == 'datp':
+                raise ValueError("DATPHead: pooling='datp' needs an aux_net "
+                                 "to regress the weights; aux_net=None is "
+                                 "only possible with pooling 'avg' or "
+                                 "'random'")
+            self.aux_net = None
+        else:
+            self.aux_net = build_checked(
+                self._complete_aux_cfg(aux_net), BaseAuxNet,
+                'DATPHead.aux_net')
 
         self.avg_pool = nn.AdaptiveAvgPool2d(1) if spatial_type else None
         self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
@@ -220,7 +232,8 @@ class DATPHead(BaseHead):
         super().init_weights()
         nn.init.normal_(self.fc_cls.weight, 0, self.init_std)
         nn.init.zeros_(self.fc_cls.bias)
-        self.aux_net.init_regressor(self.weight_generator.init_params())
+        if self.aux_net is not None:
+            self.aux_net.init_regressor(self.weight_generator.init_params())
 
     @property
     def random_seed(self) -> Optional[int]:
@@ -329,6 +342,9 @@ class DATPHead(BaseHead):
         t = self._expand_times(times, bv, views, n, x)
         generator = self.pooling_generator
         if generator.learned:
+            if self.aux_net is None:
+                raise ValueError("DATPHead: pooling='datp' needs an aux net; "
+                                 'this head was built with aux_net=None')
             if self.aux_net.input_type == 'score':
                 theta = self.aux_net(probs)
             else:
