@@ -67,3 +67,31 @@ def trace_table(traces: Mapping[str, Sequence[Sequence[Mapping[str, float]]]],
                 cells.append('-' if value is None else f'{value:.3f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
+
+
+def trace_section(runs: Sequence[Mapping], labels: Mapping[str, str],
+                  first_batch: str = 'the first batch') -> str:
+    """The "sigma over training" section of a benchmark's tables.
+
+    Args:
+        runs (Sequence[Mapping]): One saved result per seed, each with a
+            ``'trace'`` dict: model name -> its per-epoch records.
+        labels (Mapping[str, str]): model name -> its row label, for the
+            models to show.
+        first_batch (str): What epoch 0 is, for the heading. Defaults to
+            ``'the first batch'``.
+
+    Returns:
+        str: ``'\n\n'``, a heading and :func:`trace_table`'s table; '' when
+        no run traced any of the models.
+    """
+    table = trace_table({
+        label: [run.get('trace', {}).get(model, []) for run in runs]
+        for model, label in labels.items()
+    })
+    if not table:
+        return ''
+    return ('\n\nSigma over training (rho-weighted sigma of the mixture in '
+            'normalised time, and the spread of mu over videos; training '
+            f'batches, mean over seeds; epoch 0 is {first_batch}):\n\n' +
+            table)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmaction.registry import HOOKS, MODELS
 
-from mmdatp.evaluation import mean_trace, trace_table
+from mmdatp.evaluation import mean_trace, trace_section, trace_table
 
 N, D, C = 10, 8, 3
 
@@ -113,3 +113,16 @@ def test_trace_table_means_over_seeds():
     assert trace_table({'K=2': [[]]}) == ''
     with pytest.raises(ValueError, match='lacks "epoch"'):
         mean_trace([[dict(sigma_weighted=1.0)]], 'sigma_weighted')
+
+
+def test_trace_section_picks_each_models_traces_by_name():
+    runs = [dict(trace=dict(k2=[dict(epoch=0, sigma_weighted=0.4,
+                                     mu_std=0.0)])),
+            dict(trace=dict(k2=[dict(epoch=0, sigma_weighted=0.2,
+                                     mu_std=0.2)])), dict()]
+    text = trace_section(runs, dict(k2='K=2', k1='K=1'), 'the start')
+    assert text.startswith('\n\nSigma over training')
+    assert 'epoch 0 is the start):' in text
+    assert text.endswith('| 0 (start) | 0.300 | 0.100 |')
+    assert 'K=1' not in text  # no run traced it
+    assert trace_section(runs, dict(k1='K=1')) == ''

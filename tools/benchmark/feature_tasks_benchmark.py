@@ -250,27 +250,10 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
     return saved
 
 
-def _trace_section(task_runs: List[Dict]) -> str:
-    """Sigma over training of the Gaussian models, mean over seeds."""
-    from mmdatp.evaluation import trace_table
-    labels = {model: label for label, model, pooling, _ in ROWS
-              if pooling == 'datp'}
-    table = trace_table({
-        labels[model]: [r.get('trace', {}).get(model, []) for r in task_runs]
-        for model in labels
-    })
-    if not table:
-        return ''
-    return ('\n\nSigma over training (rho-weighted sigma of the mixture in '
-            'normalised time, and the spread of mu over videos; training '
-            'batches, mean over seeds; epoch 0 is the first batch):\n\n' +
-            table)
-
-
 def main() -> None:
     args = parse_args()
     from mmdatp.evaluation import (localisation_table, seed_table,
-                                   summary_table)
+                                   summary_table, trace_section)
     from mmdatp.utils import atomic_open
     jobs = [(task, seed) for task in args.tasks
             for seed in range(args.first_seed, args.first_seed + args.seeds)]
@@ -304,7 +287,9 @@ def main() -> None:
                         '(mean over seeds):\n\n' +
                         localisation_table(
                             [r['localisation'] for r in task_runs]) +
-                        _trace_section(task_runs))
+                        trace_section(task_runs, {
+                            model: label for label, model, pooling, _ in ROWS
+                            if pooling == 'datp'}))
     summary = ('### All tasks: top-1 (%) mean ± 95% CI over seeds (paired '
                f'difference to {BASELINE}, points)\n\n' +
                summary_table(by_task, [r[0] for r in ROWS], BASELINE))

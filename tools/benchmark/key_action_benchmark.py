@@ -54,7 +54,7 @@ from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
 from mmdatp.datasets.synthetic import (TASKS, SyntheticSpec,
                                        make_synthetic_dataset)
 from mmdatp.evaluation import (localisation_table, seed_table,
-                               trace_table, window_attention)
+                               trace_section, window_attention)
 from mmdatp.utils import atomic_open
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
@@ -279,22 +279,6 @@ def run_seed(args, seed: int) -> Dict:
     return saved
 
 
-def _trace_section(runs: List[Dict], models: List[str]) -> str:
-    """Sigma over training of the Gaussian models, mean over seeds."""
-    labels = {name: label for label, name, pooling, _ in ROWS
-              if pooling == 'datp' and name in models}
-    table = trace_table({
-        labels[name]: [r.get('trace', {}).get(name, []) for r in runs]
-        for name in labels
-    })
-    if not table:
-        return ''
-    return ('\n\nSigma over training (rho-weighted sigma of the mixture in '
-            'normalised time, and the spread of mu over videos; training '
-            'batches, mean over seeds; epoch 0 is the first batch of the '
-            'fine-tuning):\n\n' + table)
-
-
 def main() -> None:
     args = parse_args()
     start = time.time()
@@ -319,7 +303,10 @@ def main() -> None:
     text = (seed_table(results, rows, BASELINE, title) +
             '\n\nWhere the weights look (test set, mean over seeds):\n\n' +
             localisation_table([r['localisation'] for r in runs]) +
-            _trace_section(runs, args.models) +
+            trace_section(
+                runs, {name: label for label, name, pooling, _ in ROWS
+                       if pooling == 'datp' and name in args.models},
+                'the first batch of the fine-tuning') +
             f'\n\n({time.time() - start:.0f}s this run)\n')
     os.makedirs(osp.join(args.out, args.task), exist_ok=True)
     with atomic_open(osp.join(args.out, args.task, 'tables.md'), 'w') as f:
