@@ -5,12 +5,13 @@ A typo in a DATP config (``type='MoGWeightGenrator'``,
 bare ``TypeError`` from deep inside ``MODELS.build``. Here it is a
 ``ValueError`` that names the config field and lists what is allowed.
 """
-import difflib
 import inspect
 from typing import Dict, List, Tuple
 
 import torch.nn as nn
 from mmaction.registry import MODELS
+
+from ..utils import did_you_mean
 
 
 def registered_subclasses(base: type) -> List[str]:
@@ -45,9 +46,7 @@ def _init_args(cls: type) -> Tuple[List[str], bool]:
     return names, True
 
 
-def _suggest(word: str, options: List[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1)
-    return f' (did you mean {close[0]!r}?)' if close else ''
+_suggest = did_you_mean  # the name the modules here use
 
 
 def resolve_type(cfg: Dict, base: type, field: str) -> type:

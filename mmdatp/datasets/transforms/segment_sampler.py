@@ -15,7 +15,6 @@ Sampling, with ``F = total_frames``, ``span = (clip_len - 1) * frame_interval
     1 <= valid < N  start_i = floor(i * valid / N)     (train and test)
     valid < 1       start_i = 0, out-of-bound frames by ``out_of_bound_opt``
 """
-import difflib
 from numbers import Integral
 from typing import Dict, Tuple
 
@@ -23,6 +22,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmaction.registry import TRANSFORMS
+
+from ...utils import did_you_mean
 
 _OUT_OF_BOUND_OPTS = ('loop', 'repeat_last')
 
@@ -88,10 +89,9 @@ class DATPSampleFrames(BaseTransform):
             valid = ['num_segments', 'clip_len', 'frame_interval',
                      'test_mode', 'out_of_bound_opt']
             name = sorted(unknown)[0]
-            close = difflib.get_close_matches(name, valid, n=1)
-            hint = f' (did you mean {close[0]!r}?)' if close else ''
             raise ValueError(
-                f'DATPSampleFrames: unknown argument {name!r}{hint}; '
+                f'DATPSampleFrames: unknown argument {name!r}'
+                f'{did_you_mean(name, valid)}; '
                 f'valid arguments are {valid}')
         self.num_segments = _check_positive_int('num_segments', num_segments)
         self.clip_len = _check_positive_int('clip_len', clip_len)
