@@ -7,7 +7,8 @@ test metrics, which need MMAction2, are in :mod:`mmdatp.evaluation.metrics`:
 ``import mmdatp`` imports them, this package does not.
 """
 from .generator_trace import mean_trace, trace_section, trace_table
-from .localisation import localisation_table, window_attention
+from .localisation import (localisation_table, oracle_accuracy,
+                           window_attention)
 from .results import (FUSION_SCORES, ClassAccChange, accuracy_report,
                       check_labels_match,
                       class_accuracy_changes, fuse_scores, load_class_names,
@@ -22,7 +23,8 @@ __all__ = [
     'class_accuracy_changes', 'fuse_scores', 'load_class_names',
     'load_results', 'per_class_accuracy', 'save_results', 'MeanCI',
     'mean_ci', 'paired_diff_ci', 'seed_table', 'summary_table',
-    'window_attention', 'localisation_table', 'mean_trace', 'trace_section',
+    'window_attention', 'localisation_table', 'oracle_accuracy',
+    'mean_trace', 'trace_section',
     'trace_table', 'FUSED', 'collect_split_accuracies', 'format_split_table',
     'mean_over_splits'
 ]

@@ -14,7 +14,7 @@ import numpy as np
 
 from .results import _to_numpy
 
-__all__ = ['window_attention', 'localisation_table']
+__all__ = ['window_attention', 'localisation_table', 'oracle_accuracy']
 
 
 def window_attention(preds: Sequence[Dict],
@@ -83,6 +83,61 @@ def window_attention(preds: Sequence[Dict],
             float('nan'),
             sigma=float(np.mean(sigmas)))
     return out
+
+
+def oracle_accuracy(preds: Sequence[Dict],
+                    windows: Sequence[Tuple[float, float]],
+                    labels: Sequence[int]) -> float:
+    """Top-1 of a model told each video's key window (the oracle row).
+
+    The prediction of a video is the mean of its segment probabilities
+    ``segment_scores`` over the segments inside the key window (per view,
+    then averaged over views); a view with no segment inside takes the one
+    nearest the window's centre. This is what a pooling that always finds
+    the key window would score with the model's segment classifier: where it
+    is near chance, no temporal pooling can learn the task with that
+    classifier, and a table on the task says nothing about DATP.
+
+    Args:
+        preds (Sequence[dict]): One prediction per test video with
+            ``segment_scores`` (V, N, C) (or (N, C)), ``datp_times``
+            (V, N) and ``gt_label`` (a DATPHead's dump).
+        windows (Sequence[tuple[float, float]]): Per video, the key window
+            ``[lo, hi]`` in normalised time.
+        labels (Sequence[int]): Per video, its label (checked against
+            ``gt_label``).
+
+    Returns:
+        float: Top-1 accuracy in [0, 1].
+    """
+    if not len(preds) == len(windows) == len(labels) or not preds:
+        raise ValueError(f'oracle_accuracy: {len(preds)} predictions, '
+                         f'{len(windows)} windows and {len(labels)} labels; '
+                         'one of each per test video is needed')
+    hits = []
+    for i, (pred, (lo, hi), label) in enumerate(zip(preds, windows, labels)):
+        if 'segment_scores' not in pred or 'datp_times' not in pred:
+            raise ValueError(f'oracle_accuracy: prediction {i} has no '
+                             'segment_scores/datp_times; dump a DATPHead '
+                             'test run')
+        got = int(_to_numpy(pred['gt_label']).reshape(-1)[0])
+        if got != int(label):
+            raise ValueError(f'oracle_accuracy: prediction {i} has label '
+                             f'{got} but video {i} has {label}: the '
+                             'predictions are not in the order of the test '
+                             'list')
+        scores = _to_numpy(pred['segment_scores'])
+        scores = scores.reshape((-1, ) + scores.shape[-2:])  # V, N, C
+        t = _to_numpy(pred['datp_times']).reshape(scores.shape[:2])
+        per_view = []
+        for s, tv in zip(scores, t):
+            inside = (tv >= lo) & (tv <= hi)
+            if not inside.any():
+                inside = np.abs(tv - (lo + hi) / 2) == \
+                    np.abs(tv - (lo + hi) / 2).min()
+            per_view.append(s[inside].mean(axis=0))
+        hits.append(int(np.argmax(np.mean(per_view, axis=0)) == label))
+    return float(np.mean(hits))
 
 
 def localisation_table(runs: Sequence[Dict[str, Dict[str, float]]]) -> str:

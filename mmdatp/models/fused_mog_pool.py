@@ -13,7 +13,8 @@ Tensor flow, B pooled sequences of N segments, C classes, K Gaussians::
 
     theta (B, 3K) -> raw rho, mu, raw sigma (B, K) each
         rho = softplus(raw rho), sigma = softplus(raw sigma) + min_sigma
-        (or min_sigma + (max_sigma - min_sigma) * sigmoid(raw sigma))
+        (or min_sigma + (max_sigma - min_sigma) * sigmoid(raw sigma));
+        mu = raw mu (or lo + (hi - lo) * sigmoid(raw mu) with mu_range)
     times t (B, N) -> z = clamp((t - mu) / sigma, +-MAX_Z)     (B, N, K)
         log w = logsumexp_k(log rho - log sigma - log sqrt(2 pi) - z^2 / 2)
     mode 'pooled':  S = sum_i I_i w_i / ||w||_2          (B, C)   Eq. 3
@@ -44,7 +45,8 @@ LOG_SOFTPLUS_SWITCH = -20.0
 
 def _mog_log_weights_and_jacobian(
         theta: torch.Tensor, times: torch.Tensor, min_sigma: float,
-        max_sigma: Optional[float], with_jacobian: bool = True
+        max_sigma: Optional[float], with_jacobian: bool = True,
+        mu_range: Optional[Tuple[float, float]] = None
 ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
     """``log w`` (B, N) of Eq. 1 and its Jacobian w.r.t. ``theta``.
 
@@ -66,7 +68,12 @@ def _mog_log_weights_and_jacobian(
     """
     b, k3 = theta.shape
     raw = theta.view(b, k3 // 3, 3)  # B, K, 3
-    raw_rho, mu, raw_sigma = raw.unbind(-1)  # B, K each
+    raw_rho, raw_mu, raw_sigma = raw.unbind(-1)  # B, K each
+    if mu_range is None:
+        mu = raw_mu
+    else:
+        s_mu = torch.sigmoid(raw_mu)
+        mu = mu_range[0] + (mu_range[1] - mu_range[0]) * s_mu
     # log rho = log softplus(raw rho), as log_softplus computes it
     clamped = raw_rho.clamp_min(LOG_SOFTPLUS_SWITCH)
     softplus_rho = F.softplus(clamped)
@@ -91,11 +98,13 @@ def _mog_log_weights_and_jacobian(
     else:
         d_sigma = (max_sigma - min_sigma) * s * (1 - s)
     inv_sigma = sigma.reciprocal().unsqueeze(1)  # B, 1, K
+    d_mu = inv_sigma if mu_range is None else inv_sigma * (
+        (mu_range[1] - mu_range[0]) * s_mu * (1 - s_mu)).unsqueeze(1)
     z_grad = torch.where(z == z_free, z, 0.0)  # 0 where capped
     gamma = (log_comp - log_w.unsqueeze(-1)).exp()  # B, N, K
     jac = torch.stack([
         gamma * d_log_rho.unsqueeze(1),
-        gamma * z_grad * inv_sigma,
+        gamma * z_grad * d_mu,
         gamma * (z * z_grad - 1) * (inv_sigma * d_sigma.unsqueeze(1)),
     ], dim=-1)  # B, N, K, 3
     return log_w, jac.flatten(2)
@@ -124,10 +133,12 @@ class FusedMoGPoolFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, scores: torch.Tensor, theta: torch.Tensor,
                 times: torch.Tensor, min_sigma: float,
-                max_sigma: Optional[float], mode: str) -> torch.Tensor:
+                max_sigma: Optional[float], mode: str,
+                mu_range: Optional[Tuple[float, float]] = None
+                ) -> torch.Tensor:
         need_theta = ctx.needs_input_grad[1]
-        log_w, jac = _mog_log_weights_and_jacobian(theta, times, min_sigma,
-                                                   max_sigma, need_theta)
+        log_w, jac = _mog_log_weights_and_jacobian(
+            theta, times, min_sigma, max_sigma, need_theta, mu_range)
         q = None
         if mode == 'pooled':
             # S is invariant to the scale of w: shift by the max so that
@@ -171,7 +182,7 @@ class FusedMoGPoolFunction(torch.autograd.Function):
                 grad_scores = saved * grad.unsqueeze(1)
         if ctx.needs_input_grad[1]:
             grad_theta = torch.bmm(grad.unsqueeze(1), q).squeeze(1)
-        return grad_scores, grad_theta, None, None, None, None
+        return grad_scores, grad_theta, None, None, None, None, None
 
 
 def fused_mog_pool(scores: torch.Tensor,
@@ -179,10 +190,13 @@ def fused_mog_pool(scores: torch.Tensor,
                    times: torch.Tensor,
                    min_sigma: float = 1e-3,
                    max_sigma: Optional[float] = None,
-                   mode: str = 'pooled') -> torch.Tensor:
+                   mode: str = 'pooled',
+                   mu_range: Optional[Tuple[float, float]] = None
+                   ) -> torch.Tensor:
     """MoG temporal weights and DATP pooling in one autograd node.
 
-    Equal to ``MoGWeightGenerator(K, min_sigma=..., max_sigma=...)``'s
+    Equal to ``MoGWeightGenerator(K, min_sigma=..., max_sigma=...,
+    mu_range=...)``'s
     ``log_weights(theta, times)`` followed by the head's pooling (see the
     module docstring), with hand-written gradients (Eq. 2 and 4). Computes
     in float32 (float64 for float64 inputs) under autocast, and returns that
@@ -202,6 +216,8 @@ def fused_mog_pool(scores: torch.Tensor,
         mode (str): 'pooled' returns ``S`` (Eq. 3); 'mixture' returns
             ``log(S / sum_c S)`` (the head's default ``cls_score``).
             Defaults to 'pooled'.
+        mu_range (tuple[float, float], optional): The generator's
+            ``mu_range``. Defaults to None.
 
     Returns:
         torch.Tensor: Shape (B, C).
@@ -224,7 +240,7 @@ def fused_mog_pool(scores: torch.Tensor,
     with torch.autocast(scores.device.type, enabled=False):
         return FusedMoGPoolFunction.apply(
             scores.to(dtype), theta.to(dtype), times.to(dtype), min_sigma,
-            max_sigma, mode)
+            max_sigma, mode, mu_range)
 
 
 class FusedMoGPool(nn.Module):
@@ -235,12 +251,15 @@ class FusedMoGPool(nn.Module):
             Defaults to 1e-3.
         max_sigma (float, optional): Its ``max_sigma``. Defaults to None.
         mode (str): 'pooled' or 'mixture'. Defaults to 'pooled'.
+        mu_range (tuple[float, float], optional): Its ``mu_range``.
+            Defaults to None.
     """
 
     def __init__(self,
                  min_sigma: float = 1e-3,
                  max_sigma: Optional[float] = None,
-                 mode: str = 'pooled') -> None:
+                 mode: str = 'pooled',
+                 mu_range: Optional[Tuple[float, float]] = None) -> None:
         super().__init__()
         if mode not in MODES:
             raise ValueError(f'FusedMoGPool: mode must be one of {MODES}, '
@@ -248,13 +267,14 @@ class FusedMoGPool(nn.Module):
         self.min_sigma = min_sigma
         self.max_sigma = max_sigma
         self.mode = mode
+        self.mu_range = mu_range
 
     def forward(self, scores: torch.Tensor, theta: torch.Tensor,
                 times: torch.Tensor) -> torch.Tensor:
         """(B, N, C) scores, (B, 3K) theta, (B, N) times -> (B, C)."""
         return fused_mog_pool(scores, theta, times, self.min_sigma,
-                              self.max_sigma, self.mode)
+                              self.max_sigma, self.mode, self.mu_range)
 
     def extra_repr(self) -> str:
         return (f'min_sigma={self.min_sigma}, max_sigma={self.max_sigma}, '
-                f'mode={self.mode!r}')
+                f'mode={self.mode!r}, mu_range={self.mu_range}')

@@ -62,3 +62,26 @@ def test_localisation_table_averages_seeds():
     lines = localisation_table(runs).splitlines()
     assert lines[2] == '| K=2 | 0.70 | 0.20 | 3.50 | - | 0.20 |'
     assert lines[3] == '| discrete | 1.00 | 0.20 | 5.00 | - | - |'
+
+
+def test_oracle_pools_only_the_key_segments():
+    from mmdatp.evaluation import oracle_accuracy
+    t = np.arange(0, 11, 2) / 10  # 6 segments at t = 0, 0.2, ..., 1
+    # segments 1-2 say class 0, the other 4 class 1: the mean says 1, the
+    # key window [0.2, 0.4] says 0
+    scores = np.array([[.1, .9]] + [[.8, .2]] * 2 + [[.1, .9]] * 3)
+    assert scores.mean(0).argmax() == 1
+    pred = dict(gt_label=0, datp_times=t, segment_scores=scores)
+    assert oracle_accuracy([pred], [(0.2, 0.4)], [0]) == 1.0
+    assert oracle_accuracy([dict(pred, gt_label=1)], [(0.6, 1.0)], [1]) == 1.0
+    # a window between two segments takes the one nearest its centre
+    assert oracle_accuracy([pred], [(0.21, 0.25)], [0]) == 1.0
+    assert oracle_accuracy([pred], [(0.05, 0.09)], [0]) == 0.0
+    # views: segment scores (V, N, C) are pooled per view, then averaged
+    two = dict(gt_label=0, datp_times=np.stack([t, t]),
+               segment_scores=np.stack([scores, scores[::-1]]))
+    assert oracle_accuracy([two], [(0.2, 0.4)], [0]) == 0.0
+    with pytest.raises(ValueError, match='order'):
+        oracle_accuracy([pred], [(0.2, 0.4)], [1])
+    with pytest.raises(ValueError, match='segment_scores'):
+        oracle_accuracy([dict(gt_label=0, datp_times=t)], [(0, 1)], [0])

@@ -13,10 +13,10 @@ RHO, MU, SIGMA = 0, 1, 2  # layout of theta: (K, 3) = raw rho, mu, raw sigma
 
 
 def _inputs(b=3, n=10, c=5, k=2, dtype=torch.float64, seed=0, spread=0.5,
-            max_sigma=None):
+            max_sigma=None, mu_range=None):
     """Log-scores (B, N, C), theta near the paper's init, times (B, N)."""
     g = torch.Generator().manual_seed(seed)
-    gen = MoGWeightGenerator(k, max_sigma=max_sigma)
+    gen = MoGWeightGenerator(k, max_sigma=max_sigma, mu_range=mu_range)
     theta = gen.init_params().repeat(b, 1) + spread * torch.randn(
         b, 3 * k, generator=g)
     log_probs = torch.log_softmax(
@@ -39,7 +39,7 @@ def _unfused(gen, log_probs, theta, times, mode):
 def _fused(gen, log_probs, theta, times, mode):
     scores = log_probs if mode == 'mixture' else log_probs.exp()
     return fused_mog_pool(scores, theta, times, gen.min_sigma, gen.max_sigma,
-                          mode)
+                          mode, gen.mu_range)
 
 
 def _value_and_grads(fn, gen, log_probs, theta, times, mode, seed=1):
@@ -51,10 +51,12 @@ def _value_and_grads(fn, gen, log_probs, theta, times, mode, seed=1):
 
 
 @pytest.mark.parametrize('mode', ['pooled', 'mixture'])
-@pytest.mark.parametrize('k,max_sigma', [(1, None), (2, None), (3, None),
-                                         (2, 0.6)])
-def test_matches_unfused_path_in_float64(mode, k, max_sigma):
-    gen, log_probs, theta, times = _inputs(k=k, max_sigma=max_sigma)
+@pytest.mark.parametrize('k,max_sigma,mu_range', [
+    (1, None, None), (2, None, None), (3, None, None), (2, 0.6, None),
+    (2, None, (0.0, 1.0)), (3, 0.6, (-0.25, 1.25))])
+def test_matches_unfused_path_in_float64(mode, k, max_sigma, mu_range):
+    gen, log_probs, theta, times = _inputs(k=k, max_sigma=max_sigma,
+                                           mu_range=mu_range)
     fused = _value_and_grads(_fused, gen, log_probs, theta, times, mode)
     unfused = _value_and_grads(_unfused, gen, log_probs, theta, times, mode)
     for a, b in zip(fused, unfused):
@@ -67,15 +69,18 @@ def test_matches_unfused_path_in_float64(mode, k, max_sigma):
 
 
 @pytest.mark.parametrize('mode', ['pooled', 'mixture'])
-@pytest.mark.parametrize('max_sigma', [None, 0.6])
-def test_gradcheck(mode, max_sigma):
+@pytest.mark.parametrize('max_sigma,mu_range', [(None, None), (0.6, None),
+                                                (None, (0.0, 1.0))])
+def test_gradcheck(mode, max_sigma, mu_range):
     gen, log_probs, theta, times = _inputs(b=2, n=6, c=3, k=2,
-                                           max_sigma=max_sigma)
+                                           max_sigma=max_sigma,
+                                           mu_range=mu_range)
     scores = (log_probs if mode == 'mixture' else log_probs.exp()).detach()
     scores.requires_grad_()
 
     def fn(s, th):
-        return fused_mog_pool(s, th, times, gen.min_sigma, max_sigma, mode)
+        return fused_mog_pool(s, th, times, gen.min_sigma, max_sigma, mode,
+                              mu_range)
 
     assert torch.autograd.gradcheck(fn, (scores, theta.detach()
                                          .requires_grad_()))

@@ -43,7 +43,8 @@ def check_seed_table(rows, datp_rows):
     assert labels[:3] == ROW_LABELS
     assert [label for label in labels if label.startswith('DATP ')] == \
         datp_rows
-    assert labels[-1].startswith('uniform weights')
+    assert labels[-2].startswith('uniform weights')
+    assert labels[-1].startswith('oracle: key segments only')
     for label, cells in rows.items():
         assert cells[1] == '2'  # seeds
         mean, half = cells[2].split(' ± ')
@@ -74,7 +75,7 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
         with open(osp.join(seed_dir, 'results.json')) as f:
             saved = json.load(f)
         assert saved['settings']['seed'] == seed
-        assert len(saved['top1']) == 7
+        assert len(saved['top1']) == 8
         assert sorted(saved['localisation']) == sorted(datp_rows)
         for label, loc in saved['localisation'].items():
             assert 0 <= loc['key_attention'] <= 1 + 1e-6
@@ -92,10 +93,21 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
         assert osp.isfile(osp.join(seed_dir, 'tsn_more', 'epoch_1.pth'))
         with open(osp.join(seed_dir, 'data', 'meta.json')) as f:
             assert json.load(f)['spec']['task'] == 'context'
-    # a second run retrains and retests nothing and prints the same table
-    second = run(VIDEO, '--task', 'context', '--out', out, *models)
+    # a second run retrains and retests nothing and prints the same table;
+    # --export writes a record that --record prints under a later run
+    record = str(tmp_path / 'record.json')
+    second = run(VIDEO, '--task', 'context', '--out', out, *models,
+                 '--export', record)
     assert 'trained in' not in second and 'seed 0 stock' not in second
     assert table_rows(second, '### Video task') == rows
+    with open(record) as f:
+        assert sorted(json.load(f)['top1']) == sorted(rows)
+    third = run(VIDEO, '--task', 'context', '--out', out, '--models',
+                'tsn_more', '--record', record)
+    recorded = table_rows(third.split('The record of the same rows')[1],
+                          '### Video task')
+    assert list(recorded) == ROW_LABELS
+    assert recorded == {k: v for k, v in rows.items() if k in ROW_LABELS}
     # other settings in the same --out are refused, not mixed
     proc = subprocess.run([sys.executable, VIDEO, '--quick', '--task',
                            'context', '--out', out, '--aux-lr-mult', '5',

@@ -28,6 +28,8 @@ trained from scratch for --epochs, and every other model starts from it
                       softmax-score aux net with K=2
     uniform weights   the DATP head trained with uniform weights (log of
                       the mean segment probability)
+    oracle            that model's segment scores averaged over the true
+                      key segments only (is the task learnable at all?)
 
 Prints, per task, top-1 mean ± 95% CI over seeds, the paired difference of
 every row to stock TSN (N=10) with its CI, and where the weights look.
@@ -75,6 +77,9 @@ MODELS = {
                  True),
 }
 BASELINE = 'stock TSN, mean logits, N=10'
+# the uniform model's segment classifier pooled on the true key segments:
+# is the task learnable at all?
+ORACLE = 'oracle: key segments only (uniform model, told the window)'
 # rows: (label, model, pooling (None: as trained), test segments)
 ROWS: List[Tuple[str, str, Optional[str], Optional[int]]] = [
     (BASELINE, 'tsn_more', None, None),
@@ -87,6 +92,7 @@ ROWS: List[Tuple[str, str, Optional[str], Optional[int]]] = [
     ('DATP features, discrete', 'discrete', 'datp', None),
     ('DATP scores, K=2', 'score_k2', 'datp', None),
     ('uniform weights (trained on mean probability)', 'uniform', None, None),
+    (ORACLE, 'uniform', 'oracle', None),
 ]
 
 
@@ -162,7 +168,7 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
     from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
                              setup_train_cfg)
     from mmdatp.datasets.synthetic_features import make_feature_dataset
-    from mmdatp.evaluation import window_attention
+    from mmdatp.evaluation import oracle_accuracy, window_attention
     from mmdatp.utils import atomic_open
     from mmengine.runner import Runner
 
@@ -226,11 +232,11 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
     top1, located = {}, {}
     for label, model, pooling, segments in ROWS:
         cfg = _cfg(data_root, model, _epochs(args, model))
-        dump = osp.join(out, model, 'test.pkl') if pooling == 'datp' \
-            else None
+        dump = osp.join(out, model, f'test_{pooling}.pkl') \
+            if pooling in ('datp', 'oracle') else None
         setup_test_cfg(cfg, ckpts[model], work_dir=osp.join(out, model),
                        dump=dump)
-        if pooling is not None:
+        if pooling not in (None, 'oracle'):
             set_pooling(cfg, pooling, segments, random_seed=seed)
         elif segments is not None:
             set_test_segments(cfg, segments)
@@ -241,8 +247,11 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
             windows = [(v['window'][0] / (length - 1),
                         (v['window'][1] - 1) / (length - 1))
                        for v in test_videos]
-            located[label] = window_attention(
-                preds, windows, [v['label'] for v in test_videos])
+            labels = [v['label'] for v in test_videos]
+            if pooling == 'oracle':
+                top1[label] = oracle_accuracy(preds, windows, labels)
+            else:
+                located[label] = window_attention(preds, windows, labels)
     saved = dict(settings=settings, top1=top1, localisation=located,
                  trace=traces, seconds=time.time() - start)
     with atomic_open(result_file, 'w') as f:

@@ -26,6 +26,9 @@ the same data for the same epochs. Rows:
                       softmax-score aux net K=2
     uniform weights   the DATP head fine-tuned with uniform weights (log of
                       the mean segment probability)
+    oracle            that model's segment scores averaged over the true
+                      key segments only: a task whose oracle is near
+                      chance cannot be learnt by any pooling
 
 Prints, per task, top-1 mean ± 95% CI over seeds, each row's paired
 difference to stock TSN (N=10) with its CI, and where the weights look.
@@ -53,8 +56,8 @@ from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
                          setup_train_cfg, use_synthetic_data)
 from mmdatp.datasets.synthetic import (TASKS, SyntheticSpec,
                                        make_synthetic_dataset)
-from mmdatp.evaluation import (localisation_table, seed_table,
-                               trace_section, window_attention)
+from mmdatp.evaluation import (localisation_table, oracle_accuracy,
+                               seed_table, trace_section, window_attention)
 from mmdatp.utils import atomic_open
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
@@ -89,6 +92,10 @@ MODELS_TO_TRAIN = {
         type='DiscreteWeightGenerator', num_segments=10)), 'tsn'),
 }
 BASELINE = 'stock TSN, mean logits, N=10'
+# the uniform model's segment classifier pooled on the true key segments:
+# what a pooling that always finds the key window scores (is the task
+# learnable at all?)
+ORACLE = 'oracle: key segments only (uniform model, told the window)'
 # rows: (label, trained model, pooling (None: as trained), test segments)
 ROWS = [
     (BASELINE, 'tsn_more', None, None),
@@ -104,6 +111,7 @@ ROWS = [
     ('DATP softmax scores, K=2', 'ft_score_k2', 'datp', None),
     ('uniform weights (fine-tuned on mean probability)', 'ft_uniform', None,
      None),
+    (ORACLE, 'ft_uniform', 'oracle', None),
 ]
 
 
@@ -143,6 +151,16 @@ def parse_args() -> argparse.Namespace:
         default=list(MODELS_TO_TRAIN),
         help='train and test only these models (and the TSN they start '
         'from); rows of the others are left out')
+    parser.add_argument(
+        '--export',
+        default=None,
+        help='also write the per-seed top-1 of every row to this JSON '
+        '(a record that --record can print)')
+    parser.add_argument(
+        '--record',
+        default=None,
+        help='a JSON written by --export: print its table of the same rows '
+        'under this run, so one seed is never the whole story')
     parser.add_argument(
         '--quick',
         action='store_true',
@@ -254,20 +272,25 @@ def run_seed(args, seed: int) -> Dict:
         ckpt = train(args, name, out, osp.join(out, 'data'),
                      spec.num_classes, seed)
         cfg = model_cfg(args, name, osp.join(out, 'data'), spec.num_classes)
-        dump = osp.join(out, name, 'test_datp.pkl') \
-            if pooling == 'datp' else None
+        dump = osp.join(out, name, f'test_{pooling}.pkl') \
+            if pooling in ('datp', 'oracle') else None
         setup_test_cfg(cfg, ckpt, work_dir=osp.join(out, name), dump=dump)
-        if pooling is not None:
+        if pooling not in (None, 'oracle'):
             set_pooling(cfg, pooling, segments, random_seed=seed)
         elif segments is not None:
             set_test_segments(cfg, segments)
         saved['top1'][label] = float(
             Runner.from_cfg(cfg).test()['acc/top1'])
+        if pooling == 'oracle':
+            with open(dump, 'rb') as f:
+                saved['top1'][label] = oracle_accuracy(
+                    pickle.load(f), windows,
+                    [v['label'] for v in test_videos])
         trace_file = osp.join(out, name, 'generator_trace.json')
         if osp.isfile(trace_file):
             with open(trace_file) as f:
                 saved.setdefault('trace', {})[name] = json.load(f)
-        if dump is not None:
+        if pooling == 'datp':
             with open(dump, 'rb') as f:
                 saved['localisation'][label] = window_attention(
                     pickle.load(f), windows,
@@ -277,6 +300,22 @@ def run_seed(args, seed: int) -> Dict:
         print(f'  seed {seed} {label}: {100 * saved["top1"][label]:.1f}%',
               flush=True)
     return saved
+
+
+def record_section(path: str, rows: List[str]) -> str:
+    """The recorded seeds of ``rows`` from an ``--export`` JSON."""
+    try:
+        with open(path) as f:
+            record = json.load(f)
+        top1 = {label: {int(s): acc for s, acc in accs.items()}
+                for label, accs in record['top1'].items()}
+        title = record['title']
+    except (OSError, ValueError, KeyError, AttributeError) as e:
+        raise ValueError(f'--record {path}: not a record written by '
+                         f'--export ({e})') from None
+    return ('\n\nThe record of the same rows (' + path + '):\n\n' +
+            seed_table(top1, [r for r in rows if r in top1], BASELINE,
+                       title))
 
 
 def main() -> None:
@@ -308,6 +347,11 @@ def main() -> None:
                        if pooling == 'datp' and name in args.models},
                 'the first batch of the fine-tuning') +
             f'\n\n({time.time() - start:.0f}s this run)\n')
+    if args.export:
+        with atomic_open(args.export, 'w') as f:
+            json.dump(dict(title=title, top1=results), f, indent=1)
+    if args.record:
+        text += record_section(args.record, rows)
     os.makedirs(osp.join(args.out, args.task), exist_ok=True)
     with atomic_open(osp.join(args.out, args.task, 'tables.md'), 'w') as f:
         f.write(text)

@@ -356,7 +356,8 @@ class DATPHead(BaseHead):
                     return fused_mog_pool(
                         log_probs if self.score_mode == 'mixture' else probs,
                         theta.to(dtype), t.to(dtype), generator.min_sigma,
-                        generator.max_sigma, self.score_mode)
+                        generator.max_sigma, self.score_mode,
+                        generator.mu_range)
         else:
             # one draw per video, shared by its views (times are too)
             theta = generator.sample_theta(bv // views, t[::views])

@@ -1,6 +1,6 @@
 """Mixture-of-Gaussians weights generator (paper Eq. 1 and 2)."""
 import math
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -77,6 +77,10 @@ class MoGWeightGenerator(BaseWeightGenerator):
         init_variance (float): Initial ``sigma_k^2``. Defaults to 0.2.
         min_sigma (float): Lower bound of ``sigma``; keeps the density finite.
             Defaults to 1e-3.
+        mu_range (tuple[float, float], optional): Bounds ``(lo, hi)`` of the
+            means (not in the paper). None (default) keeps the paper's
+            unbounded means. If set, ``mu = lo + (hi - lo) *
+            sigmoid(raw_mu)``, initialised at the paper's ``k / (K + 1)``.
         max_sigma (float, optional): Upper bound of ``sigma`` (not in the
             paper). None (default) keeps the paper's unbounded scale. If
             set, ``sigma = min_sigma + (max_sigma - min_sigma) *
@@ -91,6 +95,7 @@ class MoGWeightGenerator(BaseWeightGenerator):
                  init_variance: float = 0.2,
                  min_sigma: float = 1e-3,
                  max_sigma: Optional[float] = None,
+                 mu_range: Optional[Tuple[float, float]] = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(num_gaussians, int) or num_gaussians < 1:
@@ -109,7 +114,18 @@ class MoGWeightGenerator(BaseWeightGenerator):
                              '> sqrt(init_variance) = '
                              f'{math.sqrt(init_variance):.4g}, got '
                              f'{max_sigma!r}')
+        if mu_range is not None:
+            mu_range = tuple(float(v) for v in mu_range)
+            inits = [k / (num_gaussians + 1)
+                     for k in range(1, num_gaussians + 1)]
+            if len(mu_range) != 2 or not mu_range[0] < min(inits) or \
+                    not max(inits) < mu_range[1]:
+                raise ValueError(
+                    'MoGWeightGenerator: mu_range must be None or (lo, hi) '
+                    'with lo < 1/(K+1) and K/(K+1) < hi (the initial '
+                    f'means), got {mu_range!r}')
         self.num_gaussians = num_gaussians
+        self.mu_range = mu_range
         self.init_variance = init_variance
         self.min_sigma = min_sigma
         self.max_sigma = max_sigma
@@ -128,7 +144,9 @@ class MoGWeightGenerator(BaseWeightGenerator):
         else:  # the logit of sigma's position in (min_sigma, max_sigma)
             raw_sigma = torch.logit((sigma - self.min_sigma) /
                                     (self.max_sigma - self.min_sigma))
-        raw = torch.stack([inverse_softplus(rho), mu, raw_sigma],
+        raw_mu = mu if self.mu_range is None else torch.logit(
+            (mu - self.mu_range[0]) / (self.mu_range[1] - self.mu_range[0]))
+        raw = torch.stack([inverse_softplus(rho), raw_mu, raw_sigma],
                           dim=1)  # K, 3
         return raw.flatten()
 
@@ -143,7 +161,11 @@ class MoGWeightGenerator(BaseWeightGenerator):
         else:
             sigma = self.min_sigma + (self.max_sigma - self.min_sigma) * \
                 torch.sigmoid(raw[..., 2])
-        return dict(rho=F.softplus(raw[..., 0]), mu=raw[..., 1], sigma=sigma)
+        mu = raw[..., 1]
+        if self.mu_range is not None:
+            lo, hi = self.mu_range
+            mu = lo + (hi - lo) * torch.sigmoid(mu)
+        return dict(rho=F.softplus(raw[..., 0]), mu=mu, sigma=sigma)
 
     def log_weights(self, theta: torch.Tensor,
                     times: torch.Tensor) -> torch.Tensor:
@@ -155,4 +177,4 @@ class MoGWeightGenerator(BaseWeightGenerator):
     def extra_repr(self) -> str:
         return (f'num_gaussians={self.num_gaussians}, '
                 f'init_variance={self.init_variance}, '
-                f'max_sigma={self.max_sigma}')
+                f'max_sigma={self.max_sigma}, mu_range={self.mu_range}')

@@ -47,9 +47,11 @@ def test_gradients_match_eq2():
                                    r * pdf / s * ((t - m)**2 / s**2 - 1))
 
 
+@pytest.mark.parametrize('mu_range', [None, (0.0, 1.0), (-0.5, 1.5)])
 @pytest.mark.parametrize('k', [1, 2, 3])
-def test_paper_initialisation(k):
-    gen = MODELS.build(dict(type='MoGWeightGenerator', num_gaussians=k))
+def test_paper_initialisation(k, mu_range):
+    gen = MODELS.build(dict(type='MoGWeightGenerator', num_gaussians=k,
+                            mu_range=mu_range))
     assert gen.num_params == 3 * k
     params = gen.decode(gen.init_params()[None])
     expected_mu = torch.tensor([(j + 1) / (k + 1) for j in range(k)])
@@ -57,6 +59,48 @@ def test_paper_initialisation(k):
     torch.testing.assert_close(params['sigma'][0]**2,
                                torch.full((k, ), 0.2))
     torch.testing.assert_close(params['rho'][0], torch.full((k, ), 1 / k))
+
+
+@pytest.mark.parametrize('lo,hi', [(0.0, 1.0), (-0.25, 1.25)])
+def test_bounded_mean_cannot_leave_its_range(lo, hi):
+    gen = MoGWeightGenerator(num_gaussians=2, mu_range=(lo, hi))
+    theta = gen.init_params().repeat(5, 1)
+    theta[:, 1::3] = torch.tensor([-1e6, -30.0, 0.0, 30.0, 1e6])[:, None]
+    mu = gen.decode(theta)['mu']
+    assert (mu >= lo).all() and (mu <= hi).all()
+    torch.testing.assert_close(mu[0], torch.full((2, ), lo))
+    torch.testing.assert_close(mu[-1], torch.full((2, ), hi))
+    torch.testing.assert_close(mu[2], torch.full((2, ), (lo + hi) / 2))
+    # and its gradient is the chain rule through the sigmoid
+    raw = torch.tensor([[0.0, 0.3, 0.0]], requires_grad=True)
+    times = torch.tensor([[0.1, 0.9]])
+    gen1 = MoGWeightGenerator(num_gaussians=1, mu_range=(lo, hi))
+    gen1.log_weights(raw, times).sum().backward()
+    s = torch.sigmoid(torch.tensor(0.3))
+    m = lo + (hi - lo) * s
+    sigma = torch.nn.functional.softplus(torch.tensor(0.0)) + gen1.min_sigma
+    expected = ((times - m) / sigma**2).sum() * (hi - lo) * s * (1 - s)
+    torch.testing.assert_close(raw.grad[0, 1], expected)
+
+
+def test_initial_mixture_is_the_papers_for_any_input():
+    """The regressor starts at zero weights: every video gets exactly the
+    paper's mixture, whatever its features (bounded means too)."""
+    for mu_range in (None, (0.0, 1.0)):
+        head = MODELS.build(dict(
+            type='DATPHead', num_classes=4, in_channels=8, num_segments=6,
+            aux_net=dict(type='DATPConvAuxNet', in_channels=8,
+                         spatial_size=2),
+            weight_generator=dict(type='MoGWeightGenerator',
+                                  num_gaussians=2, mu_range=mu_range)))
+        head.init_weights()
+        feats = 10 * torch.randn(3, 6, 8, 2, 2)
+        theta = head.aux_net(feats)
+        p = head.weight_generator.decode(theta)
+        torch.testing.assert_close(
+            p['mu'], torch.tensor([[1 / 3, 2 / 3]]).expand(3, 2))
+        torch.testing.assert_close(p['sigma']**2, torch.full((3, 2), 0.2))
+        torch.testing.assert_close(p['rho'], torch.full((3, 2), 0.5))
 
 
 def test_positivity_of_rho_and_sigma():
@@ -74,6 +118,10 @@ def test_bad_arguments():
         MoGWeightGenerator(num_gaussians=0)
     with pytest.raises(ValueError, match='init_variance'):
         MoGWeightGenerator(init_variance=0)
+    with pytest.raises(ValueError, match='mu_range'):
+        MoGWeightGenerator(num_gaussians=2, mu_range=(0.4, 1.0))
+    with pytest.raises(ValueError, match='mu_range'):
+        MoGWeightGenerator(num_gaussians=1, mu_range=(0.0,))
     with pytest.raises(ValueError, match='theta'):
         MoGWeightGenerator(num_gaussians=2).decode(torch.zeros(1, 5))
 
