@@ -196,6 +196,8 @@ def model_cfg(model: str, dataset: str, stream: str, num_classes: int,
         if aux is not None and 'spatial_size' in aux:
             aux.spatial_size = scale.spatial_size
     _change_head(cfg, spec.change, n)
+    if scale.depth is not None:
+        cfg.model.backbone.depth = scale.depth
     cfg.model.backbone.pretrained = 'torchvision://resnet34' if (
         imagenet and spec.parent is None) else None
     train_segments = n if spec.kind == 'datp' else (scale.tsn_segments or n)

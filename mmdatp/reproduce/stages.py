@@ -14,7 +14,8 @@ Work directory ``W``::
 Resuming: extraction skips finished videos (their completion markers);
 training resumes from the last mmengine checkpoint of a model (one per
 epoch), a finished model (``epoch_<E>.pth``) is not retrained; a tested
-row is in ``results.json`` (written atomically) and is not retested.
+row is in ``results.json`` (written atomically) and is not retested
+unless its dump is missing or older than its model's checkpoint.
 Before every stage the free disk space is checked against the stage's
 estimate (:class:`DiskFullError`).
 """
@@ -227,6 +228,8 @@ def stage_frames(ctx: Context) -> None:
     spec = ExtractSpec(task=task, flow_type=ctx.scale.flow_type,
                        new_short=ctx.scale.new_short,
                        max_frames=ctx.scale.max_frames)
+    print(f'[stage 1/7 frames] {len(ctx.layout.clips)} clips, short side '
+          f'{spec.new_short}, {spec.flow_type} flow', flush=True)
     summary = extract_videos(ctx.layout.jobs(), ctx.frames_root, spec,
                              num_workers=ctx.opts.num_workers)
     print(summary.format(), flush=True)
@@ -268,6 +271,20 @@ def _ckpt(ctx: Context, stream: str, seed: int, model: str) -> str:
                                '.pth')
 
 
+def _resumable(work: str) -> bool:
+    """Whether ``work`` holds the checkpoint its ``last_checkpoint``
+    names (an interrupted run); a deleted one is trained afresh."""
+    last = osp.join(work, 'last_checkpoint')
+    if not osp.isfile(last):
+        return False
+    with open(last) as f:
+        ckpt = f.read().strip()
+    if osp.isfile(ckpt):
+        return True
+    os.remove(last)
+    return False
+
+
 def train_model(ctx: Context, stream: str, seed: int, model: str) -> bool:
     """Train (or resume) one model; False if it was finished already."""
     from mmdatp.apis import setup_train_cfg
@@ -275,7 +292,7 @@ def train_model(ctx: Context, stream: str, seed: int, model: str) -> bool:
     cfg, work, ckpt = _ckpt(ctx, stream, seed, model)
     if osp.isfile(ckpt):
         return False
-    resume = osp.isfile(osp.join(work, 'last_checkpoint'))
+    resume = _resumable(work)
     parent = MODELS[model].parent
     hooks = [dict(type='GeneratorTraceHook')]
     if parent is not None and not resume:
@@ -343,7 +360,9 @@ def stage_test(ctx: Context) -> None:
         saved = _load(path) or dict(top1={}, trace={})
         dump = osp.join(ctx.seed_dir(stream, seed), 'dumps',
                         f'{row.key}.pkl')
-        if row.key in saved['top1'] and osp.isfile(dump):
+        ckpt = _ckpt(ctx, stream, seed, row.model)[2]
+        if row.key in saved['top1'] and osp.isfile(dump) and \
+                osp.getmtime(dump) >= osp.getmtime(ckpt):  # not retrained
             progress.step(f'{stream} seed {seed} {row.key} done before',
                           False)
             continue
@@ -396,10 +415,10 @@ def stage_fusion(ctx: Context) -> Dict[str, Dict[int, float]]:
 def plan_text(ctx: Context) -> str:
     """The ``--dry-run`` plan: stages, what they run, time and disk."""
     o, s = ctx.opts, ctx.scale
+    init = 'ImageNet init if reachable' if s.imagenet else 'from scratch'
     lines = [ctx.layout.describe(),
              f'scale {s.name}: short side {s.new_short}, {s.crop} crops, '
-             f'{s.flow_type} flow, N={ctx.n}, '
-             f'{"ImageNet init if reachable" if s.imagenet else "from scratch"}'
+             f'{s.flow_type} flow, N={ctx.n}, {init}'
              f'; {s.why}', f'work dir {o.work_dir}; streams '
              f'{" ".join(o.streams)}; seeds {o.seed_list}', '']
     total_s = total_b = 0.0
@@ -409,11 +428,20 @@ def plan_text(ctx: Context) -> str:
         total_b += est.bytes
         lines.append(f'{i}. {stage}: {what}; ~{format_duration(est.seconds)}'
                      f', ~{format_bytes(est.bytes)}')
+    from .configs import config_file
     for stream in o.streams:
         for model, spec in MODELS.items():
-            lines.append(f'   train {stream} {model}: '
-                         f'configs/{spec.kind}... from '
-                         f'{spec.parent or "scratch/ImageNet"}')
+            first = spec.parent is None
+            eps = (s.tsn_epochs if first else s.finetune_epochs) or {
+                stream: ctx.config_epochs[stream][0 if first else 1]}
+            segs = ctx.n if spec.kind == 'datp' else (s.tsn_segments
+                                                      or ctx.n)
+            lines.append(
+                f'   train {stream} {model}: '
+                f'{osp.relpath(config_file(o.dataset, stream, spec.kind))}'
+                f' {spec.change or ""} {eps[stream]} epochs on {segs} '
+                f'segments from {spec.parent or "scratch/ImageNet"} -> '
+                f'{osp.join(ctx.seed_dir(stream, "<S>"), model)}')
     for row in ROWS:
         lines.append(f'   test {row.key}: {row_label(row, s, ctx.n)}')
     lines.append(f'total ~{format_duration(total_s)} (estimated at '
