@@ -7,7 +7,8 @@ extension, and label). The layouts are the official ones:
 
 - HMDB51 (``test_train_splits.rar``): ``<class>_test_split<k>.txt`` for the
   51 classes and k = 1, 2, 3; lines ``<video>.avi <id>`` with id 1 for
-  training, 2 for testing, 0 for unused. Classes are sorted by name.
+  training, 2 for testing, 0 for unused (the video name may hold spaces:
+  the id is the last field). Classes are sorted by name.
 - UCF101 (``UCF101TrainTestSplits-RecognitionTask.zip``): ``classInd.txt``
   (``<1-based index> <class>``), ``trainlist0<k>.txt``
   (``<class>/<video>.avi <1-based index>``), ``testlist0<k>.txt``
@@ -78,13 +79,16 @@ def _relpath(class_name: str, stem: str, level: int) -> str:
     return f'{class_name}/{stem}' if level == 2 else stem
 
 
-def _read_lines(path: str) -> List[Tuple[int, List[str]]]:
-    """Non-blank lines of ``path`` as (1-based line number, fields)."""
+def _read_lines(path: str,
+                maxsplit: int = -1) -> List[Tuple[int, List[str]]]:
+    """Non-blank lines of ``path`` as (1-based line number, fields);
+    ``maxsplit`` >= 0 splits at the last whitespace only that often, so
+    the first field may hold spaces (HMDB51's video names)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'annotation file {path!r} does not exist')
     with open(path, encoding='utf-8-sig') as f:
-        return [(i, line.split()) for i, line in enumerate(f, 1)
-                if line.strip()]
+        return [(i, line.strip().rsplit(None, maxsplit))
+                for i, line in enumerate(f, 1) if line.strip()]
 
 
 def parse_hmdb51_splits(ann_dir: str,
@@ -127,7 +131,7 @@ def parse_hmdb51_splits(ann_dir: str,
         split = Split()
         for label, cls in enumerate(classes):
             path = files[s][cls]
-            for lineno, fields in _read_lines(path):
+            for lineno, fields in _read_lines(path, maxsplit=1):
                 if len(fields) != 2 or fields[1] not in ('0', '1', '2'):
                     raise ValueError(
                         f'{path}, line {lineno}: expected "<video>.avi '
