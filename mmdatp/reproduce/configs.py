@@ -200,6 +200,10 @@ def model_cfg(model: str, dataset: str, stream: str, num_classes: int,
         cfg.model.backbone.depth = scale.depth
     cfg.model.backbone.pretrained = 'torchvision://resnet34' if (
         imagenet and spec.parent is None) else None
+    # TSN's partial BN freezes the statistics of all BN layers but the
+    # first, which only makes sense over ImageNet statistics: from scratch
+    # they would stay at their init (mean 0, variance 1) for good
+    cfg.model.backbone.partial_bn = bool(imagenet)
     train_segments = n if spec.kind == 'datp' else (scale.tsn_segments or n)
     set_data(cfg, stream, frames_root, lists, scale, train_segments, n,
              num_workers)
