@@ -56,6 +56,7 @@ TORCH_MODES = {
     'eager': ('tvl1-torch', False),
     'compile': ('tvl1-torch compiled', True),
     'cudagraphs': ('tvl1-torch compiled+graphs', 'reduce-overhead'),
+    'graphs': ('tvl1-torch CUDA graphs', 'graphs'),
 }
 
 

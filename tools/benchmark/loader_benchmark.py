@@ -119,6 +119,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='lines per list (default: enough batches)')
     parser.add_argument('--max-frames', type=int, default=None,
                         help='extract only the first frames of each clip')
+    parser.add_argument('--jpeg-quality', type=int, default=95,
+                        help='JPEG quality of the extracted frames and '
+                        'flow (smaller files decode faster; default: the '
+                        "extractor's, 95)")
     parser.add_argument('--work-dir', default=None,
                         help='keep the generated data here (reused)')
     parser.add_argument('--quick', action='store_true',
@@ -147,13 +151,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def prepare_data(work_dir: str, max_frames, num_workers: int) -> Dict:
+def prepare_data(work_dir: str, max_frames, num_workers: int,
+                 jpeg_quality: int = 95) -> Dict:
     """Extract RGB frames and Farneback flow of the test clips (resumable)
-    and return the frame counts per clip directory."""
+    at ``jpeg_quality`` and return the frame counts per clip directory."""
     jobs = [VideoJob(osp.join(CLIPS, s), s.replace('.', '_')) for s in SOURCES]
     frames = osp.join(work_dir, 'rawframes')
     spec = ExtractSpec(task='both', flow_type='farneback',
-                       max_frames=max_frames)
+                       max_frames=max_frames, jpeg_quality=jpeg_quality)
     summary = extract_videos(jobs, frames, spec, verbose=False,
                              num_workers=num_workers)
     if not summary.ok:
@@ -393,7 +398,8 @@ def main(argv=None) -> None:
     try:
         # in process for --quick: no worker start-up for 3 short clips
         counts = prepare_data(work_dir, args.max_frames,
-                              0 if args.quick else min(args.workers, 3))
+                              0 if args.quick else min(args.workers, 3),
+                              args.jpeg_quality)
         bs = args.batch_size or Config.fromfile(osp.join(
             REPO, 'configs', PIPELINES['rgb_video'][0])).train_dataloader \
             .batch_size

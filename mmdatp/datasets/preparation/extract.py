@@ -42,7 +42,10 @@ consecutive frame pairs of a video go to the device in batches of
 CPU the workers are processes as above, one torch thread each (threads of
 one process contend on small images); on a GPU the videos are done one
 after another in this process, JPEGs written by ``num_workers`` threads.
-The directories, the marker and the resume rules are the same. The marker
+The directories, the marker and the resume rules are the same. With
+``videos_in_flight > 1`` (a GPU), that many videos are extracted at once by
+threads whose pairs the device computes in shared batches
+(:mod:`.flow_batching`), each video still by :func:`extract_video`. The marker
 records ``flow_backend`` only when it is not OpenCV, so directories written
 before it existed still count as OpenCV's.
 """
@@ -229,6 +232,8 @@ class ExtractSummary:
         num_workers (int): Worker processes used (0: in process).
         flow_device (str, optional): The torch device of the torch
             backend (which runs in process), else None.
+        flow_batches (list[int]): Pairs of every device batch of the
+            cross-video batching (``videos_in_flight > 1``), else empty.
     """
     processed: List[str] = field(default_factory=list)
     skipped: List[str] = field(default_factory=list)
@@ -240,6 +245,7 @@ class ExtractSummary:
     cpu_seconds: float = 0.0
     num_workers: int = 0
     flow_device: Optional[str] = None
+    flow_batches: List[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -652,16 +658,18 @@ def _run_job(job: VideoJob,
              modalities: Tuple[str, ...],
              device: str = 'cpu',
              batch_size: int = 32,
-             threads: int = 1) -> VideoResult:
+             threads: int = 1,
+             torch_flow=None) -> VideoResult:
     """Extract one video; errors are returned, not raised. ``device``,
-    ``batch_size`` and ``threads`` are the torch backend's."""
+    ``batch_size``, ``threads`` and ``torch_flow`` (default: this
+    process's ``TorchFlow`` of ``device``) are the torch backend's."""
     start, cpu_start = time.perf_counter(), time.process_time()
     result = VideoResult(rel=job.rel, src=job.src)
     try:
         torch_args = {}
         if spec.flow_backend == 'torch' and 'flow' in modalities:
             torch_args = dict(
-                torch_flow=_torch_flow(device),
+                torch_flow=torch_flow or _torch_flow(device),
                 batch_size=batch_size,
                 threads=threads)
         marker = extract_video(job.src, osp.join(out_dir, job.rel), spec,
@@ -706,7 +714,8 @@ def extract_videos(jobs: Sequence[VideoJob],
                    file=None,
                    mp_context: Optional[str] = None,
                    device: str = 'cpu',
-                   batch_size: int = 32) -> ExtractSummary:
+                   batch_size: int = 32,
+                   videos_in_flight: int = 1) -> ExtractSummary:
     """Extract many videos in parallel; resumable, with a progress bar.
 
     Args:
@@ -727,6 +736,11 @@ def extract_videos(jobs: Sequence[VideoJob],
             'cuda' or 'cuda:<i>'. Defaults to 'cpu'.
         batch_size (int): Frame pairs per batch of the torch backend.
             Defaults to 32.
+        videos_in_flight (int): Torch backend: videos extracted at the
+            same time in this process, their pairs in shared device
+            batches of ``batch_size`` (:mod:`.flow_batching`; meant for
+            a GPU). Defaults to 1 (GPU: one video after another, a batch
+            holds one video's pairs; CPU: a process per video).
 
     Returns:
         ExtractSummary: What was extracted, skipped and failed.
@@ -747,6 +761,10 @@ def extract_videos(jobs: Sequence[VideoJob],
             or batch_size < 1:
         raise ValueError(f'batch_size must be an integer >= 1, got '
                          f'{batch_size!r}')
+    if isinstance(videos_in_flight, bool) or not isinstance(
+            videos_in_flight, int) or videos_in_flight < 1:
+        raise ValueError(f'videos_in_flight must be an integer >= 1, got '
+                         f'{videos_in_flight!r}')
     file = file or sys.stdout
     summary = ExtractSummary(num_workers=num_workers)
     # the torch backend on a GPU runs in this process, JPEGs written by
@@ -757,9 +775,11 @@ def extract_videos(jobs: Sequence[VideoJob],
     if 'flow' in spec.modalities:  # fail now, not once per video
         if torch_backend:
             summary.flow_device = str(check_device(device))
-            if summary.flow_device != 'cpu':
+            if summary.flow_device != 'cpu' or videos_in_flight > 1:
                 threads = summary.num_workers = max(num_workers, 1)
                 num_workers = 0
+                if videos_in_flight > 1:  # JPEG threads per video
+                    threads = max(1, -(-threads // videos_in_flight))
         else:
             build_flow_fn(spec.flow_type)
     todo = []
@@ -799,8 +819,17 @@ def extract_videos(jobs: Sequence[VideoJob],
     start = time.perf_counter()
     torch_args = dict(device=device, batch_size=batch_size, threads=threads)
     try:
-        _run_jobs(todo, out_dir, spec, num_workers, mp_context, record,
-                  torch_backend, torch_args)
+        if torch_backend and videos_in_flight > 1:
+            from .flow_batching import run_jobs_cross_video
+            summary.flow_batches = run_jobs_cross_video(
+                todo,
+                lambda job, modalities, flow, chunk: _run_job(
+                    job, out_dir, spec, modalities,
+                    **dict(torch_args, batch_size=chunk, torch_flow=flow)),
+                record, _torch_flow(device), batch_size, videos_in_flight)
+        else:
+            _run_jobs(todo, out_dir, spec, num_workers, mp_context, record,
+                      torch_backend, torch_args)
     except KeyboardInterrupt as e:
         summary.seconds = time.perf_counter() - start
         if bar is not None:

@@ -78,7 +78,15 @@ _COMPILE_MODES = {
     False: None,
     True: 'default',
     'default': 'default',
-    'reduce-overhead': 'reduce-overhead'
+    'reduce-overhead': 'reduce-overhead',
+    'graphs': 'graphs',
+}
+#: ``dtype`` argument -> storage dtype of the dual variable p and of the
+#: per-warp constants (u, the stopping rule and the warps stay float32)
+_DTYPES = {
+    'float32': torch.float32,
+    'float16': torch.float16,
+    'bfloat16': torch.bfloat16,
 }
 #: numpy's float32 epsilon: |grad I|^2 below it gives no data step
 _FLT_EPSILON = 1.1920928955078125e-07
@@ -310,7 +318,19 @@ class TVL1Flow:
             ``'reduce-overhead'``: also CUDA graphs, a block one graph
             launch (the working set then shrinks to sizes 2^k or
             3 * 2^(k-1), so that few shapes are recorded; stopped pairs in
-            it are masked). Defaults to False (eager).
+            it are masked). ``'graphs'``: no compiler, the eager block
+            recorded as a CUDA graph per (working-set shape, steps) on
+            first use and replayed (recording takes about two runs of a
+            block, so it is bounded; working set as under
+            ``'reduce-overhead'``; on the CPU the block runs eagerly through
+            the same buffers). Defaults to False (eager).
+        dtype (str): Storage of the dual variable ``p`` and of the
+            per-warp constants (``grad I1(x + u0)``, ``rho``'s constant
+            part, thresholds): 'float32', 'float16' or 'bfloat16'. ``u``,
+            its update and the stopping rule's sum stay float32, so the
+            energy, defaults and stopping rule are OpenCV's; less memory
+            traffic per iteration, at an end-point difference to float32
+            that the benchmark measures. Defaults to 'float32'.
     """
 
     def __init__(self,
@@ -326,7 +346,8 @@ class TVL1Flow:
                  gamma: float = 0.0,
                  median_filtering: int = 5,
                  check_every: Optional[int] = None,
-                 compile: Union[bool, str] = False) -> None:
+                 compile: Union[bool, str] = False,
+                 dtype: str = 'float32') -> None:
         for name, value in (('tau', tau), ('lambda_', lambda_),
                             ('theta', theta)):
             if isinstance(value, bool) or not isinstance(
@@ -371,12 +392,20 @@ class TVL1Flow:
             raise ValueError(f'compile must be one of '
                              f'{sorted(map(str, _COMPILE_MODES))}, got '
                              f'{compile!r}')
+        if dtype not in _DTYPES:
+            raise ValueError(f'dtype must be one of {sorted(_DTYPES)}, got '
+                             f'{dtype!r}')
         self.check_every = check_every
-        #: the torch.compile mode, None for eager
+        #: storage dtype of p and the per-warp constants
+        self.dtype = _DTYPES[dtype]
+        #: the torch.compile mode ('graphs': CUDA graphs, no compiler;
+        #: None: eager)
         self.compile_mode = _COMPILE_MODES[compile]
         self._median = _median_blur
         self._block = self._iterations
-        if self.compile_mode is not None:
+        if self.compile_mode == 'graphs':
+            self._block = _GraphBlocks(self._iterations)
+        elif self.compile_mode is not None:
             self._median = torch.compile(
                 _median_blur, dynamic=True, mode=self.compile_mode)
             self._block = torch.compile(
@@ -456,7 +485,8 @@ class TVL1Flow:
         median = self.median_filtering > 1
         images = torch.cat([i1, _centered_gradient(i1)], dim=1)  # B 3 h w
         u_all = u
-        p_all = torch.zeros(b, 4, h, w, device=u.device)  # p11 p21 p12 p22
+        p_all = torch.zeros(
+            b, 4, h, w, device=u.device, dtype=self.dtype)  # p11 p21 p12 p22
         total = self.outer_iterations * inner
         iterations = 0
         for _ in range(self.warps):
@@ -469,7 +499,7 @@ class TVL1Flow:
                 gi, rho_c, l_t * grad_sq,
                 torch.where(grad_sq > _FLT_EPSILON, grad_sq,
                             torch.full_like(grad_sq, math.inf))
-            ], dim=1)  # B 5 h w
+            ], dim=1).to(self.dtype)  # B 5 h w
             idx = None  # working set: all pairs
             u, p = u_all, p_all
             active = torch.ones(b, 1, 1, 1, dtype=torch.bool, device=u.device)
@@ -515,7 +545,7 @@ class TVL1Flow:
         graphs (few shapes to record)."""
         if self.compile_mode is None or num == 0:
             return num
-        if self.compile_mode == 'reduce-overhead':
+        if self.compile_mode in ('reduce-overhead', 'graphs'):
             k = max(num - 1, 1).bit_length()  # 2^(k-1) < num <= 2^k
             target = 3 << (k - 2) if k >= 2 and num <= 3 << (k - 2) \
                 else 1 << k
@@ -572,8 +602,60 @@ class TVL1Flow:
         norm = 1.0 + taut * torch.sqrt(ux * ux + uy * uy)
         new_p = (p + taut * torch.cat([ux, uy], dim=1)) / norm.repeat(
             1, 2, 1, 1)
-        p = torch.where(active, new_p, p)
+        p = torch.where(active, new_p.to(p.dtype), p)
         return u, p, active & (error > threshold)
+
+
+class _GraphBlocks:
+    """A block of iterations as CUDA graphs: one per (working-set shape,
+    p's dtype, steps), recorded on first use (a warm-up run on a side
+    stream, then the recording), all in one memory pool; a call copies
+    its inputs into the graph's own, replays it and returns copies of its
+    outputs. On other devices the block runs eagerly on the same copies.
+
+    Args:
+        block (Callable): ``block(u, p, consts, active, threshold, l_t,
+            theta, taut, steps)`` -> ``(u, p, active)``.
+    """
+
+    def __init__(self, block: Callable) -> None:
+        self.block = block
+        self.graphs: Dict[tuple, tuple] = {}
+        self.pool = None
+
+    def __call__(self, u: torch.Tensor, p: torch.Tensor,
+                 consts: torch.Tensor, active: torch.Tensor,
+                 threshold: torch.Tensor, l_t: float, theta: float,
+                 taut: float, steps: int
+                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        inputs = (u, p, consts, active, threshold)
+        scalars = (l_t, theta, taut, steps)
+        key = tuple((t.shape, t.dtype) for t in inputs) + scalars
+        if key not in self.graphs:
+            self.graphs[key] = self._record(inputs, scalars)
+        graph, static, outputs = self.graphs[key]
+        for dst, src in zip(static, inputs):
+            dst.copy_(src)
+        if graph is None:  # not CUDA: the same buffers, eagerly
+            return self.block(*static, *scalars)
+        graph.replay()
+        return tuple(t.clone() for t in outputs)
+
+    def _record(self, inputs: tuple, scalars: tuple) -> tuple:
+        static = tuple(t.clone() for t in inputs)
+        if static[0].device.type != 'cuda':
+            return None, static, None
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):  # allocations before the recording
+            self.block(*static, *scalars)
+        torch.cuda.current_stream().wait_stream(side)
+        if self.pool is None:
+            self.pool = torch.cuda.graph_pool_handle()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self.pool):
+            outputs = self.block(*static, *scalars)
+        return graph, static, outputs
 
 
 def _write_back(u_all: torch.Tensor, p_all: torch.Tensor, u: torch.Tensor,
