@@ -250,7 +250,8 @@ def run_seed(args, seed: int) -> Dict:
     result_file = osp.join(out, 'results.json')
     # what the checkpoints depend on: a rerun may add --models or seeds
     settings = {k: v for k, v in vars(args).items()
-                if k not in ('first_seed', 'seeds', 'models', 'out')}
+                if k not in ('first_seed', 'seeds', 'models', 'out',
+                             'export', 'record')}
     saved = dict(settings=dict(settings, seed=seed), top1={},
                  localisation={}, trace={})
     if osp.isfile(result_file):
