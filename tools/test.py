@@ -16,7 +16,7 @@ from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
 from mmdatp.engine.checkpoint import DATP_NEW_PREFIXES, check_checkpoint
 from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
                              load_config, parse_with_common)
-from mmdatp.apis.dist import init_distributed
+from mmdatp.apis.dist import close_distributed, init_distributed
 from mmengine.runner import Runner
 
 
@@ -76,6 +76,7 @@ def main() -> None:
     # a label the model cannot predict would count as a wrong prediction
     check_labels_fit_model(runner, ('test', ))
     metrics = runner.test()
+    close_distributed()
     print('Test results: ' +
           ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()))
     if args.dump:

@@ -14,7 +14,7 @@ from mmdatp.apis import setup_train_cfg
 from mmdatp.engine.checkpoint import check_checkpoint_file
 from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
                              load_config, parse_with_common)
-from mmdatp.apis.dist import init_distributed
+from mmdatp.apis.dist import close_distributed, init_distributed
 from mmengine.runner import Runner
 
 
@@ -68,6 +68,7 @@ def main() -> None:
     # labels outside cls_head.num_classes: an error naming list and line
     check_labels_fit_model(runner, ('train', 'val'))
     runner.train()
+    close_distributed()
     print(f'Checkpoints and logs are in {cfg.work_dir}')
 
 

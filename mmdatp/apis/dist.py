@@ -121,3 +121,16 @@ def init_distributed(cfg: Config, launcher: str) -> str:
     wrapper['device_ids'] = None  # a CPU module
     cfg.model_wrapper_cfg = wrapper
     return backend
+
+
+def close_distributed() -> None:
+    """End a distributed run: wait for every rank, then leave the group.
+
+    Without it a rank that finished first exits while another one is still
+    in its last gloo collective (the result gather of ``runner.test()``);
+    the slower rank then sees its peer's socket close and aborts, although
+    every rank computed its part. A no-op outside a distributed run.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -12,11 +12,13 @@ import re
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
 from mmdatp.apis import setup_train_cfg, use_synthetic_data
-from mmdatp.apis.dist import BACKEND_ENV, dist_backend, init_distributed
+from mmdatp.apis.dist import (BACKEND_ENV, close_distributed, dist_backend,
+                              init_distributed)
 from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmengine.config import Config
 from mmengine.registry import MODELS
@@ -179,3 +181,31 @@ def test_init_distributed_none_and_bad_launcher():
     assert 'model_wrapper_cfg' not in cfg
     with pytest.raises(ValueError, match='launcher'):
         init_distributed(cfg, 'ssh')
+
+
+def test_close_distributed_is_a_noop_outside_a_group():
+    assert not torch.distributed.is_initialized()
+    close_distributed()
+    assert not torch.distributed.is_initialized()
+
+
+def _close_worker(rank: int, init_file: str, times_file: str) -> None:
+    torch.distributed.init_process_group(
+        'gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
+    if rank == 1:  # the slow rank: still busy when rank 0 is done
+        time.sleep(1.5)
+    start = time.time()
+    close_distributed()
+    assert not torch.distributed.is_initialized()
+    with open(f'{times_file}.{rank}', 'w') as f:
+        f.write(f'{time.time() - start}')
+
+
+def test_close_distributed_waits_for_the_slowest_rank(tmp_path):
+    # rank 0 must not leave (and close its sockets) before rank 1 arrives
+    times = str(tmp_path / 'waited')
+    torch.multiprocessing.spawn(
+        _close_worker, args=(str(tmp_path / 'init'), times), nprocs=2)
+    waited = [float(open(f'{times}.{r}').read()) for r in (0, 1)]
+    assert waited[0] > 1.0, waited
+    assert waited[1] < 1.0, waited

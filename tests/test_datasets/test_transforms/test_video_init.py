@@ -42,7 +42,11 @@ def test_same_frames_as_mmaction_bytesio_path(src):
         ref = decord.VideoReader(io.BytesIO(f.read()))
     assert results['total_frames'] == len(ref)
     assert results['avg_fps'] == pytest.approx(ref.get_avg_fps())
-    inds = np.array([0, len(ref) // 2, len(ref) - 1])
+    # every frame, read in order: decord 0.6.0 returns a varying last frame
+    # of this xvid AVI after a seek (about 1 read in 6, by path and from
+    # BytesIO alike: frame 163 differs between two readers of the same
+    # bytes), while an in-order read is the same on every run
+    inds = np.arange(len(ref))
     got = results['video_reader'].get_batch(inds).asnumpy()
     np.testing.assert_array_equal(got, ref.get_batch(inds).asnumpy())
 
