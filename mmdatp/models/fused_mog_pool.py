@@ -14,7 +14,7 @@ Tensor flow, B pooled sequences of N segments, C classes, K Gaussians::
     theta (B, 3K) -> raw rho, mu, raw sigma (B, K) each
         rho = softplus(raw rho), sigma = softplus(raw sigma) + min_sigma
         (or min_sigma + (max_sigma - min_sigma) * sigmoid(raw sigma));
-        mu = raw mu (or lo + (hi - lo) * sigmoid(raw mu) with mu_range)
+        mu = raw mu (or bounded_mean(raw mu, lo, hi) with mu_range)
     times t (B, N) -> z = clamp((t - mu) / sigma, +-MAX_Z)     (B, N, K)
         log w = logsumexp_k(log rho - log sigma - log sqrt(2 pi) - z^2 / 2)
     mode 'pooled':  S = sum_i I_i w_i / ||w||_2          (B, C)   Eq. 3
@@ -35,7 +35,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .weight_generators.base import LOG_SQRT_2PI
-from .weight_generators.mog import MAX_Z
+from .weight_generators.mog import MAX_Z, bounded_mean
 
 MODES = ('pooled', 'mixture')
 #: below this raw value ``log(softplus(x))`` is taken as ``x`` (as in
@@ -72,8 +72,7 @@ def _mog_log_weights_and_jacobian(
     if mu_range is None:
         mu = raw_mu
     else:
-        s_mu = torch.sigmoid(raw_mu)
-        mu = mu_range[0] + (mu_range[1] - mu_range[0]) * s_mu
+        mu, d_mu_raw = bounded_mean(raw_mu, *mu_range)
     # log rho = log softplus(raw rho), as log_softplus computes it
     clamped = raw_rho.clamp_min(LOG_SOFTPLUS_SWITCH)
     softplus_rho = F.softplus(clamped)
@@ -98,8 +97,8 @@ def _mog_log_weights_and_jacobian(
     else:
         d_sigma = (max_sigma - min_sigma) * s * (1 - s)
     inv_sigma = sigma.reciprocal().unsqueeze(1)  # B, 1, K
-    d_mu = inv_sigma if mu_range is None else inv_sigma * (
-        (mu_range[1] - mu_range[0]) * s_mu * (1 - s_mu)).unsqueeze(1)
+    d_mu = inv_sigma if mu_range is None else \
+        inv_sigma * d_mu_raw.unsqueeze(1)
     z_grad = torch.where(z == z_free, z, 0.0)  # 0 where capped
     gamma = (log_comp - log_w.unsqueeze(-1)).exp()  # B, N, K
     jac = torch.stack([

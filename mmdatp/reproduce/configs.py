@@ -243,3 +243,9 @@ def datp_segments(dataset: str, stream: str, scale: Scale) -> int:
         return scale.num_segments
     cfg = Config.fromfile(config_file(dataset, stream, 'datp'))
     return int(cfg.model.cls_head.get('num_segments', 10))
+
+
+def datp_generator(dataset: str, stream: str) -> dict:
+    """The weight generator of the DATP config of a stream, as a dict."""
+    cfg = Config.fromfile(config_file(dataset, stream, 'datp'))
+    return cfg.model.cls_head.weight_generator.to_dict()

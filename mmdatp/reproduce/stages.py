@@ -201,10 +201,16 @@ def prepare(opts: Options, probe_imagenet: bool = True) -> Context:
 
 def check_settings(ctx: Context) -> None:
     """Record the settings in ``W/reproduce.json``, or check a rerun's."""
+    from .configs import datp_generator
     path = osp.join(ctx.opts.work_dir, 'reproduce.json')
     settings = dict(dataset=ctx.opts.dataset, split=ctx.opts.split,
                     scale=ctx.scale.name, n=ctx.n, imagenet=ctx.imagenet,
                     num_classes=len(ctx.layout.classes))
+    # the DATP configs' weight generator (e.g. normalize_components): a
+    # work dir never mixes models trained with two recipes
+    settings['datp_generator'] = json.loads(json.dumps({
+        stream: datp_generator(ctx.opts.dataset, stream)
+        for stream in ('rgb', 'flow')}))
     if osp.isfile(path):
         with open(path) as f:
             old = json.load(f)

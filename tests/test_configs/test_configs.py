@@ -74,8 +74,15 @@ def test_hmdb51_rgb_is_the_papers_setting():
     assert head.num_segments == 10
     assert head.aux_net.type == 'DATPConvAuxNet'
     assert head.aux_net.spatial_size == 7
+    # the paper's K=2 mixture and initial values; each Gaussian normalised
+    # over the segments (documented deviation, switchable to Eq. 1)
     assert head.weight_generator == dict(
-        type='MoGWeightGenerator', num_gaussians=2)
+        type='MoGWeightGenerator', num_gaussians=2,
+        normalize_components=True)
+    gen = MODELS.build(head.weight_generator)
+    p = gen.decode(gen.init_params()[None])
+    torch.testing.assert_close(p['mu'][0], torch.tensor([1 / 3, 2 / 3]))
+    torch.testing.assert_close(p['sigma'][0]**2, torch.tensor([0.2, 0.2]))
     assert head.num_classes == 51 and head.in_channels == 512
     # ImageNet ResNet34 by default (paper Sec. 4.2); offline here
     assert cfg.model.backbone.pretrained == 'torchvision://resnet34'

@@ -12,7 +12,8 @@ from mock_data import REPO, make_hmdb51, make_ucf101
 
 from mmdatp.reproduce import (ROWS, DiskFullError, Options, check_disk,
                               plan_text)
-from mmdatp.reproduce.stages import prepare, stage_frames, stage_lists
+from mmdatp.reproduce.stages import (check_settings, prepare, stage_frames,
+                                     stage_lists)
 
 
 def _tool():
@@ -84,6 +85,27 @@ def test_dry_run_prints_plan_and_does_nothing(tmp_path):
     assert _tool().main([root, '--dataset', 'ucf101', '--work-dir', work,
                          '--dry-run']) == 0
     assert not osp.exists(work)
+
+
+def test_work_dir_of_another_datp_recipe_is_refused(tmp_path):
+    root = make_ucf101(str(tmp_path / 'data'))
+    work = str(tmp_path / 'w')
+    ctx = prepare(Options(root, 'ucf101', work, scale='test'),
+                  probe_imagenet=False)
+    os.makedirs(work)
+    check_settings(ctx)
+    path = osp.join(work, 'reproduce.json')
+    with open(path) as f:
+        settings = json.load(f)
+    assert settings['datp_generator']['rgb'] == dict(
+        type='MoGWeightGenerator', num_gaussians=2,
+        normalize_components=True)
+    check_settings(ctx)  # the same recipe goes on
+    settings['datp_generator']['flow']['normalize_components'] = False
+    with open(path, 'w') as f:
+        json.dump(settings, f)
+    with pytest.raises(ValueError, match='datp_generator was'):
+        check_settings(ctx)
 
 
 def test_disk_check(tmp_path, monkeypatch):

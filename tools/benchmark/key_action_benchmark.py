@@ -44,6 +44,7 @@ same settings, so an interrupted benchmark resumes. Tables: OUT/<task>/
 tables.md.
 """
 import argparse
+import ast
 import json
 import os
 import os.path as osp
@@ -136,6 +137,14 @@ def parse_args() -> argparse.Namespace:
         'scratch while the rest is fine-tuned (10, as in the HMDB51 '
         "configs; the synthetic config's 1 leaves sigma wide after the "
         'few fine-tuning iterations)')
+    parser.add_argument(
+        '--mog',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='settings of every MoGWeightGenerator (K=1 and K=2 models), '
+        'e.g. mu_range=None min_sigma=0.001 for the paper\'s unbounded '
+        'means; values are Python literals')
     parser.add_argument('--size', type=int, default=64)
     parser.add_argument('--train-per-class', type=int, default=16)
     parser.add_argument(
@@ -172,6 +181,17 @@ def parse_args() -> argparse.Namespace:
         args.test_per_class, args.epochs, args.finetune_epochs = 2, 1, 1
     if args.seeds < 1:
         parser.error('--seeds must be >= 1')
+    mog = {}
+    for item in args.mog:
+        key, sep, value = item.partition('=')
+        try:
+            mog[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            sep = ''
+        if not sep or not key.isidentifier():
+            parser.error(f'--mog {item!r}: expected KEY=VALUE with a Python '
+                         'literal value, e.g. mu_range=None')
+    args.mog = mog
     return args
 
 
@@ -192,9 +212,14 @@ def model_cfg(args, name: str, data_root: str, num_classes: int) -> Config:
     for key, value in changes.items():
         if key == '_head_':
             cfg.model.cls_head = ConfigDict(value, num_classes=num_classes)
+        elif key == 'weight_generator' and head[key].type == value['type']:
+            head[key].update(value)  # K=1 keeps the config's other settings
         else:
             head[key] = ConfigDict(value) if isinstance(value, dict) \
                 else value
+    gen = cfg.model.cls_head.get('weight_generator')
+    if gen is not None and gen.type == 'MoGWeightGenerator':
+        gen.update(args.mog)
     cfg.optim_wrapper.paramwise_cfg.custom_keys['cls_head.aux_net'] = dict(
         lr_mult=args.aux_lr_mult)
     if cfg.model.cls_head.type != 'DATPHead' or \

@@ -184,6 +184,10 @@ class DATPHead(BaseHead):
         if fused and type(self.weight_generator) is not MoGWeightGenerator:
             raise ValueError('DATPHead: fused=True needs a MoGWeightGenerator'
                              f', got {type(self.weight_generator).__name__}')
+        if fused and self.weight_generator.normalize_components:
+            raise ValueError('DATPHead: fused=True computes Eq. 1 as the '
+                             'paper has it; set fused=False with '
+                             'MoGWeightGenerator(normalize_components=True)')
         self.fused = fused
         if aux_net is None:
             if pooling == 'datp':

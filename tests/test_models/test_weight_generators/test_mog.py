@@ -6,6 +6,8 @@ import torch
 from mmaction.registry import MODELS
 from mmdatp.models import (DiscreteWeightGenerator, MoGWeightGenerator,
                            mog_weights)
+from mmdatp.models.weight_generators.mog import (bounded_mean,
+                                              bounded_mean_inverse)
 
 
 def _normal_pdf(t, mu, sigma):
@@ -65,22 +67,42 @@ def test_paper_initialisation(k, mu_range):
 def test_bounded_mean_cannot_leave_its_range(lo, hi):
     gen = MoGWeightGenerator(num_gaussians=2, mu_range=(lo, hi))
     theta = gen.init_params().repeat(5, 1)
-    theta[:, 1::3] = torch.tensor([-1e6, -30.0, 0.0, 30.0, 1e6])[:, None]
+    theta[:, 1::3] = torch.tensor([-1e6, -30.0, (lo + hi) / 2, 30.0,
+                                    1e6])[:, None]
     mu = gen.decode(theta)['mu']
     assert (mu >= lo).all() and (mu <= hi).all()
     torch.testing.assert_close(mu[0], torch.full((2, ), lo))
     torch.testing.assert_close(mu[-1], torch.full((2, ), hi))
     torch.testing.assert_close(mu[2], torch.full((2, ), (lo + hi) / 2))
-    # and its gradient is the chain rule through the sigmoid
+    # and its gradient is the chain rule through the scaled sigmoid
     raw = torch.tensor([[0.0, 0.3, 0.0]], requires_grad=True)
     times = torch.tensor([[0.1, 0.9]])
     gen1 = MoGWeightGenerator(num_gaussians=1, mu_range=(lo, hi))
     gen1.log_weights(raw, times).sum().backward()
-    s = torch.sigmoid(torch.tensor(0.3))
-    m = lo + (hi - lo) * s
+    c, width = (lo + hi) / 2, hi - lo
+    s = torch.sigmoid(4 * (torch.tensor(0.3) - c) / width)
+    m = lo + width * s
     sigma = torch.nn.functional.softplus(torch.tensor(0.0)) + gen1.min_sigma
-    expected = ((times - m) / sigma**2).sum() * (hi - lo) * s * (1 - s)
+    expected = ((times - m) / sigma**2).sum() * 4 * s * (1 - s)
     torch.testing.assert_close(raw.grad[0, 1], expected)
+
+
+@pytest.mark.parametrize('lo,hi', [(0.0, 1.0), (-0.5, 1.5), (-3.0, 4.0)])
+def test_bounded_mean_moves_like_the_raw_mean_mid_range(lo, hi):
+    # slope 1 at the middle of the range: the paper's unbounded mean's
+    # speed, whatever the width
+    raw = torch.tensor([(lo + hi) / 2], dtype=torch.float64,
+                       requires_grad=True)
+    mu, slope = bounded_mean(raw, lo, hi)
+    mu.sum().backward()
+    torch.testing.assert_close(mu.detach(), raw.detach())
+    torch.testing.assert_close(raw.grad, torch.ones_like(raw))
+    torch.testing.assert_close(slope, torch.ones_like(raw))
+    # and the inverse is exact inside the range
+    inside = torch.linspace(lo + 0.01, hi - 0.01, 7, dtype=torch.float64)
+    torch.testing.assert_close(
+        bounded_mean(bounded_mean_inverse(inside, lo, hi), lo, hi)[0],
+        inside)
 
 
 def test_initial_mixture_is_the_papers_for_any_input():
@@ -140,3 +162,62 @@ def test_discrete_weights():
         gen.log_weights(torch.zeros(1, 4), torch.rand(1, 5))
     with pytest.raises(ValueError, match='num_segments'):
         DiscreteWeightGenerator(num_segments=0)
+
+
+def _theta(rho, mu, sigma):
+    """Raw theta (1, 3K) of a MoGWeightGenerator for the given values."""
+    from mmdatp.models.weight_generators.base import inverse_softplus
+    raw = [[float(inverse_softplus(torch.tensor(r))), m,
+            float(inverse_softplus(torch.tensor(s - 1e-3)))]
+           for r, m, s in zip(rho, mu, sigma)]
+    return torch.tensor(raw, dtype=torch.float64).flatten()[None]
+
+
+def test_normalized_components_spread_rho_over_the_segments():
+    times = torch.linspace(0.05, 0.95, 10, dtype=torch.float64)[None]
+    gen = MoGWeightGenerator(num_gaussians=2, normalize_components=True)
+    # a wide Gaussian in the middle, a narrow one far right of [0, 1]
+    theta = _theta([0.3, 0.7], [0.5, 5.0], [0.4, 0.01])
+    w = gen.log_weights(theta, times).exp()[0]
+    p = gen.decode(theta)
+    # each Gaussian brings its mass rho_k, wherever it is
+    torch.testing.assert_close(w.sum(), p['rho'].sum()[None][0])
+    # the far one puts its whole rho on its nearest segment, the last
+    wide = torch.softmax(-0.5 * ((times[0] - 0.5) / p['sigma'][0, 0])**2,
+                         dim=0) * p['rho'][0, 0]
+    expected = wide.clone()
+    expected[-1] += p['rho'][0, 1]
+    torch.testing.assert_close(w, expected)
+    # Eq. 1 (the paper) lets that Gaussian vanish: the wide one decides
+    plain = MoGWeightGenerator(num_gaussians=2).log_weights(theta, times)
+    a = torch.softmax(plain[0], dim=0)
+    torch.testing.assert_close(a, wide / wide.sum())
+
+
+@pytest.mark.parametrize('mu_range', [None, (-0.5, 1.5)])
+def test_normalized_components_leave_k1_unchanged(mu_range):
+    times = torch.rand(4, 7, dtype=torch.float64).sort(dim=1)[0]
+    theta = torch.randn(4, 3, dtype=torch.float64)
+    plain, norm = (MoGWeightGenerator(
+        num_gaussians=1, mu_range=mu_range,
+        normalize_components=n).log_weights(theta, times)
+        for n in (False, True))
+    # the same pooling weights a = w / sum w
+    torch.testing.assert_close(plain.log_softmax(1), norm.log_softmax(1))
+    torch.testing.assert_close(norm.exp().sum(1),
+                               MoGWeightGenerator(1).decode(theta)['rho'][:,
+                                                                         0])
+
+
+def test_normalized_components_gradients():
+    times = torch.rand(3, 6, dtype=torch.float64).sort(dim=1)[0]
+    theta = torch.randn(3, 6, dtype=torch.float64, requires_grad=True)
+    gen = MoGWeightGenerator(num_gaussians=2, mu_range=(-0.5, 1.5),
+                             normalize_components=True)
+    assert torch.autograd.gradcheck(
+        lambda th: gen.log_weights(th, times).log_softmax(1), (theta, ))
+    with pytest.raises(ValueError, match='normalize_components'):
+        MODELS.build(dict(
+            type='DATPHead', num_classes=4, in_channels=8, num_segments=6,
+            fused=True, weight_generator=dict(
+                type='MoGWeightGenerator', normalize_components=True)))
