@@ -191,7 +191,7 @@ def prepare(opts: Options, probe_imagenet: bool = True) -> Context:
     layout = read_layout(opts.data_root, opts.dataset, opts.split,
                          opts.skip_bad)
     n = datp_segments(opts.dataset, opts.streams[0], scale)
-    epochs = {s: config_epochs(opts.dataset, s) for s in opts.streams}
+    epochs = {s: config_epochs(opts.dataset, s) for s in ('rgb', 'flow')}
     imagenet = scale.imagenet and probe_imagenet and imagenet_reachable()
     if scale.imagenet and probe_imagenet and not imagenet:
         warnings.warn('ImageNet weights (torchvision://resnet34) cannot be '

@@ -8,7 +8,9 @@ brackets, the paired difference to stock TSN at the baseline N
 accuracy per seed and a verdict, then sigma and mu over training.
 """
 import json
+import os
 import os.path as osp
+import re
 from typing import Dict, List
 
 from mmdatp.evaluation import (mean_ci, mean_trace, paired_diff_ci,
@@ -19,12 +21,31 @@ from .plan import BASELINE, FUSION_WEIGHTS, MODELS, ROWS, row_label
 FUSED = 'fusion 1:1.5'
 
 
+def result_seeds(ctx) -> Dict[str, List[int]]:
+    """``{stream: seeds}`` with results in the work dir: this run's and
+    those of earlier runs of the same work dir (e.g. 3 RGB seeds, then one
+    run adding the flow stream for seed 0), so the table shows them all."""
+    found: Dict[str, List[int]] = {}
+    for stream in ('rgb', 'flow'):
+        seeds = set(ctx.opts.seed_list) if stream in ctx.opts.streams \
+            else set()
+        root = osp.join(ctx.opts.work_dir, stream)
+        if osp.isdir(root):
+            seeds |= {int(d[4:]) for d in os.listdir(root)
+                      if re.fullmatch(r'seed\d+', d) and osp.isfile(
+                          osp.join(root, d, 'results.json'))}
+        if seeds:
+            found[stream] = sorted(seeds)
+    return found
+
+
 def header(ctx) -> str:
     """The table's heading: dataset, split, scale, flow, init, epochs."""
     s, lay = ctx.scale, ctx.layout
+    seeds = result_seeds(ctx)
     ep = {st: (ctx.config_epochs[st] if s.tsn_epochs is None else
                (s.tsn_epochs[st], s.finetune_epochs[st]))
-          for st in ctx.opts.streams}
+          for st in seeds}
     epochs = '; '.join(f'{st}: TSN {e[0]} epochs, then {e[1]} more per '
                        'model' for st, e in ep.items())
     flow = {'farneback': 'Farneback (OpenCV)', 'tvl1': 'TV-L1'}[
@@ -38,17 +59,17 @@ def header(ctx) -> str:
             f'{s.crop}x{s.crop} crops, flow {flow}, ResNet-34 '
             f'{"from ImageNet" if ctx.imagenet else "from scratch"}, '
             f'TSN trained on {s.tsn_segments or ctx.n} segments, DATP '
-            f'N={ctx.n}; {epochs}; {s.why}. {len(ctx.opts.seed_list)} '
-            f'seed(s) {ctx.opts.seed_list}.')
+            f'N={ctx.n}; {epochs}; {s.why}. Seeds: ' + '; '.join(
+                f'{st} {len(sd)} {sd}' for st, sd in seeds.items()) + '.')
 
 
 def collect(ctx, fused: Dict) -> Dict[str, Dict[str, Dict[int, float]]]:
     """``{column: {row key: {seed: top-1}}}`` from the saved results."""
     results: Dict[str, Dict[str, Dict[int, float]]] = {}
     ctx.runs = {}
-    for stream in ctx.opts.streams:
+    for stream, seeds in result_seeds(ctx).items():
         col = results.setdefault(stream, {})
-        for seed in ctx.opts.seed_list:
+        for seed in seeds:
             path = osp.join(ctx.seed_dir(stream, seed), 'results.json')
             if not osp.isfile(path):
                 continue

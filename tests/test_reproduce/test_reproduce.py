@@ -155,4 +155,19 @@ def test_table_over_seeds_has_ci_and_paired_differences(tmp_path):
     assert rows['datp_k2']['diff_to_baseline'] == pytest.approx(0.2)
     assert rows['datp_k2']['diff_ci95'] == pytest.approx(0, abs=1e-9)
     assert rows['tsn_base']['ci95'] > 0
-    assert '3 seed(s) [0, 1, 2]' in md and '| better |' in md
+    assert 'Seeds: rgb 3 [0, 1, 2].' in md and '| better |' in md
+    # a later run of the same work dir for the flow stream of seed 0 only
+    # keeps the 3 RGB seeds in the table
+    flow = osp.join(ctx.seed_dir('flow', 0), 'results.json')
+    os.makedirs(osp.dirname(flow))
+    with open(flow, 'w') as f:
+        json.dump(dict(top1={r.key: 0.6 for r in ROWS}, trace={}), f)
+    later = prepare(Options(root, 'ucf101', str(tmp_path / 'w'),
+                            scale='test', seeds=1, streams=['flow']),
+                    probe_imagenet=False)
+    md = open(write_table(later, {})).read()
+    assert 'Seeds: rgb 3 [0, 1, 2]; flow 1 [0].' in md
+    with open(osp.join(ctx.opts.work_dir, 'table.json')) as f:
+        cols = json.load(f)['rows'][0]['cells']
+    assert len(cols['rgb']['per_seed']) == 3 and len(
+        cols['flow']['per_seed']) == 1

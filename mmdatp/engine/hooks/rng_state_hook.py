@@ -93,10 +93,17 @@ class RNGStateHook(Hook):
     run (measured: parameters up to 0.097 apart after 4 epochs). This hook
 
     - stores torch's CPU (and CUDA) generator, numpy's and ``random``'s
-      global states under ``checkpoint['rng_state']``;
+      global states under ``checkpoint['rng_state']`` (inside validation,
+      where ``CheckpointHook(save_best=...)`` saves a new best, the state
+      from before validation);
     - makes validation neutral to them (state taken before ``val``, put
       back after), so the stored state is the one the next training epoch
-      starts from whether or not validation ran in between;
+      starts from whether or not validation ran in between. This changes
+      uninterrupted runs too, wherever validation draws random numbers
+      (random test-time sampling, dropout left on, a loader's base seed):
+      training after a validation no longer continues the stream that
+      validation moved (a seeded toy run whose validation draws differed
+      by 0.56 with the hook against without it);
     - on resume (not on ``load_from``), restores them once every other
       ``before_train`` hook has run (priority ``LOWEST``);
     - with persistent data loader workers, whose random state runs on from
@@ -116,8 +123,12 @@ class RNGStateHook(Hook):
     Args:
         seed_workers (bool): Seed each training sample in persistent
             workers from ``(seed, epoch, index)``. False keeps the workers'
-            own streams (as before this hook: results of uninterrupted runs
-            unchanged, resumed runs then differ). Defaults to True.
+            own streams: their augmentation is then as without this hook,
+            and resumed runs differ from uninterrupted ones. The main
+            process's state is saved, restored and kept from validation
+            either way, so an uninterrupted run whose validation draws
+            random numbers still differs from one without the hook.
+            Defaults to True.
     """
 
     priority = 'LOWEST'
@@ -130,7 +141,11 @@ class RNGStateHook(Hook):
         self._torch_before_iter: Optional[torch.Tensor] = None
 
     def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
-        checkpoint[RNG_KEY] = get_rng_state()
+        # inside validation (CheckpointHook(save_best=...) saves from
+        # after_val_epoch) store the state from before it: the one after_val
+        # puts back for the run that goes on
+        checkpoint[RNG_KEY] = self._state_before_val \
+            if self._state_before_val is not None else get_rng_state()
 
     def after_load_checkpoint(self, runner, checkpoint: Dict) -> None:
         if getattr(runner, '_resume', False) and RNG_KEY in checkpoint:
