@@ -8,23 +8,19 @@ _base_ = './datp_tsn_r34_hmdb51_flow.py'
 
 model = dict(data_preprocessor=dict(type='JPEGDecodeDataPreprocessor'))
 
-num_segments = 10
-clip_len = 5
+# the CPU training pipeline, each step in its GPU-decode form: the bytes
+# loaded in place of RawFrameDecode, the same random draws recorded, not
+# applied (lazy), the clip packed undecoded (FormatShape: on the device)
 train_pipeline = [
-    dict(
-        type='DATPSampleFrames', num_segments=num_segments,
-        clip_len=clip_len),
-    dict(type='LoadEncodedFrames'),
-    dict(type='Resize', scale=(-1, 256), lazy=True),
-    dict(
-        type='MultiScaleCrop',
-        input_size=224,
-        scales=(1, 0.875, 0.75),
-        random_crop=False,
-        max_wh_scale_gap=1,
-        lazy=True),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False, lazy=True),
-    dict(type='Flip', flip_ratio=0.5, lazy=True),
-    dict(type='PackEncodedInputs', algorithm_keys=('segment_times', ))
+    {
+        'RawFrameDecode': dict(type='LoadEncodedFrames'),
+        'Resize': dict(step, lazy=True),
+        'MultiScaleCrop': dict(step, lazy=True),
+        'Flip': dict(step, lazy=True),
+        'PackActionInputs': dict(
+            type='PackEncodedInputs',
+            algorithm_keys=step.get('algorithm_keys')),
+    }.get(step.type, step)
+    for step in _base_.train_pipeline if step.type != 'FormatShape'
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -13,7 +13,7 @@ import pytest
 from mmdatp.datasets.preparation import (MARKER, ExtractSpec, ResizeSpec,
                                          extract_videos, find_videos,
                                          read_marker)
-from mmdatp.datasets.preparation import extract as extract_mod
+from mmdatp.datasets.preparation import decode_write
 from prep_utils import HMDB51, make_hmdb51
 
 SMALL = dict(new_short=64, max_frames=6)
@@ -154,7 +154,7 @@ def test_failure_midway_leaves_no_output(hmdb51, monkeypatch):
     """A video failing after some frames were written leaves nothing."""
     jobs = find_videos(osp.join(hmdb51, 'videos'))[:2]
     out = osp.join(hmdb51, 'rawframes')
-    real_write = extract_mod.write_jpeg
+    real_write = decode_write.write_jpeg
     calls = []
 
     def flaky_write(path, image, quality=95):
@@ -163,7 +163,7 @@ def test_failure_midway_leaves_no_output(hmdb51, monkeypatch):
             raise OSError('disk full (simulated)')
         real_write(path, image, quality)
 
-    monkeypatch.setattr(extract_mod, 'write_jpeg', flaky_write)
+    monkeypatch.setattr(decode_write, 'write_jpeg', flaky_write)
     spec = ExtractSpec(task='both', flow_type='farneback', **SMALL)
     summary = extract_videos(jobs, out, spec, num_workers=0, verbose=False)
     assert list(summary.failed) == [jobs[0].rel]
@@ -178,7 +178,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     from mmdatp.datasets.preparation import (ExtractSpec, extract_videos,
                                              find_videos)
-    from mmdatp.datasets.preparation import extract as m
+    from mmdatp.datasets.preparation import decode_write as m
     real, calls = m.write_jpeg, []
     def dying_write(path, image, quality=95):
         calls.append(path)

@@ -10,10 +10,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmaction.registry import MODELS
-from mmdatp.apis import setup_train_cfg, use_synthetic_data
+from mmdatp.apis import setup_train_cfg
 from mmdatp.engine.checkpoint import (check_checkpoint, load_tsn_checkpoint,
                                     read_state_dict)
-from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmdatp.engine import InitFromTSNHook
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -130,26 +129,19 @@ def test_tools_test_refuses_other_num_classes(tmp_path):
     assert 'classifies 3 classes and the model 5' in proc.stderr
 
 
-def test_hook_in_a_training_run(tsn_ckpts, tmp_path):
+def test_hook_in_a_training_run(tsn_ckpts, tmp_path, make_synthetic_data,
+                                make_synthetic_cfg):
     root = str(tmp_path / 'data')
-    make_synthetic_dataset(
+    make_synthetic_data(
         root,
-        SyntheticSpec(
-            num_classes=NUM_CLASSES,
-            train_per_class=1,
-            val_per_class=1,
-            test_per_class=1,
-            num_frames=12,
-            key_len=6,
-            size=32,
-            seed=0),
-        verbose=False)
-    cfg = Config.fromfile(DATP_CFG)
-    use_synthetic_data(
-        cfg, root, num_classes=NUM_CLASSES, size=32, num_workers=0,
-        batch_size=5)
-    cfg.train_cfg.max_epochs = 1
-    cfg.train_cfg.val_interval = 100
+        num_classes=NUM_CLASSES,
+        train_per_class=1,
+        val_per_class=1,
+        test_per_class=1,
+        num_frames=12,
+        key_len=6,
+        seed=0)
+    cfg = make_synthetic_cfg(root, batch_size=5, num_classes=NUM_CLASSES)
     cfg.param_scheduler = []
     cfg.optim_wrapper.optimizer.lr = 0.0  # weights stay where they loaded
     cfg.custom_hooks = [

@@ -9,7 +9,6 @@ import sys
 import textwrap
 
 import pytest
-from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # MMAction2's training script, as its wheel ships it
@@ -89,7 +88,8 @@ train_cfg = dict(max_epochs=1)
 '''
 
 
-def test_installed_configs_train_with_mmaction_train_py(site_dir, tmp_path):
+def test_installed_configs_train_with_mmaction_train_py(site_dir, tmp_path,
+                                                        make_synthetic_data):
     target = site_dir
     mim = target / 'mmdatp' / '.mim'
     # the configs travel with the package, as mmaction/.mim/configs does
@@ -102,18 +102,14 @@ def test_installed_configs_train_with_mmaction_train_py(site_dir, tmp_path):
     assert (target / '_mmdatp_mim.pth').is_file()
 
     data_root = str(tmp_path / 'data')
-    make_synthetic_dataset(
+    make_synthetic_data(
         data_root,
-        SyntheticSpec(
-            num_classes=3,
-            train_per_class=2,
-            val_per_class=0,
-            test_per_class=0,
-            num_frames=10,
-            key_len=10,
-            size=32,
-            seed=0),
-        verbose=False)
+        train_per_class=2,
+        val_per_class=0,
+        test_per_class=0,
+        num_frames=10,
+        key_len=10,
+        seed=0)
     user = tmp_path / 'user'
     user.mkdir()
     config = user / 'my_datp.py'

@@ -16,17 +16,13 @@ import time
 
 import pytest
 import torch
-from mmdatp.apis import setup_train_cfg, use_synthetic_data
 from mmdatp.apis.dist import (BACKEND_ENV, close_distributed, dist_backend,
                               init_distributed)
-from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
 from mmengine.config import Config
 from mmengine.registry import MODELS
 from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
-SIZE = 32
 
 
 def _free_port() -> int:
@@ -43,27 +39,19 @@ def _env(**extra):
 
 
 @pytest.fixture(scope='module')
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, make_synthetic_data, make_synthetic_cfg):
     root = str(tmp_path_factory.mktemp('dist_data'))
-    make_synthetic_dataset(
+    make_synthetic_data(
         root,
-        SyntheticSpec(
-            num_classes=3,
-            train_per_class=4,
-            val_per_class=1,
-            test_per_class=3,
-            num_frames=16,
-            key_len=16,
-            size=SIZE,
-            seed=3),
-        verbose=False)
+        train_per_class=4,
+        val_per_class=1,
+        test_per_class=3,
+        num_frames=16,
+        key_len=16,
+        seed=3)
     work = tmp_path_factory.mktemp('dist_work')
-    cfg = Config.fromfile(CONFIG)
-    use_synthetic_data(
-        cfg, root, num_classes=3, size=SIZE, num_workers=0, batch_size=2)
-    cfg.train_cfg.max_epochs = 1  # 12 videos, 2 ranks x 2 = 3 iterations
-    cfg.train_cfg.val_interval = 100
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
+    # one epoch: 12 videos, 2 ranks x 2 = 3 iterations
+    cfg = make_synthetic_cfg(root, batch_size=2)
     cfg.default_hooks.logger.interval = 1
     cfg.custom_hooks = [
         dict(type='ReplicaCheckHook', interval=1, dump_dir='replicas')

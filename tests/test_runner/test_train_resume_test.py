@@ -16,8 +16,7 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
-from mmdatp.apis import setup_test_cfg, setup_train_cfg, use_synthetic_data
-from mmdatp.datasets.synthetic import SyntheticSpec, make_synthetic_dataset
+from mmdatp.apis import setup_test_cfg, setup_train_cfg
 from mmdatp.engine import RNGStateHook
 from mmdatp.models import RandomMoG
 from mmengine.config import Config
@@ -25,43 +24,43 @@ from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
-SIZE = 32
 
 
 @pytest.fixture(scope='module')
-def data_root(tmp_path_factory):
+def data_root(tmp_path_factory, make_synthetic_data):
     root = str(tmp_path_factory.mktemp('synthetic'))
     # 3 easy classes: the key action fills the whole clip
-    make_synthetic_dataset(
+    make_synthetic_data(
         root,
-        SyntheticSpec(
-            num_classes=3,
-            train_per_class=8,
-            val_per_class=2,
-            test_per_class=4,
-            num_frames=20,
-            key_len=20,
-            size=SIZE,
-            seed=1))
+        train_per_class=8,
+        val_per_class=2,
+        test_per_class=4,
+        num_frames=20,
+        key_len=20,
+        seed=1)
     return root
 
 
-def synthetic_cfg(data_root, work_dir, max_epochs):
-    cfg = Config.fromfile(CONFIG)
-    use_synthetic_data(
-        cfg, data_root, num_classes=3, size=SIZE, num_workers=0, batch_size=4)
-    cfg.train_cfg.max_epochs = max_epochs
-    cfg.train_cfg.val_interval = 100  # validate only through test below
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0)]
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
-    cfg.default_hooks.logger.interval = 1
-    setup_train_cfg(cfg, work_dir=work_dir, seed=0)
-    return cfg
+@pytest.fixture(scope='module')
+def synthetic_cfg(data_root, make_synthetic_cfg):
+    """``synthetic_cfg(work_dir, max_epochs)``: the config of the runs
+    below on ``data_root``, validated only through test, saving every
+    epoch."""
+
+    def make(work_dir, max_epochs):
+        cfg = make_synthetic_cfg(
+            data_root, batch_size=4, max_epochs=max_epochs)
+        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+        cfg.default_hooks.logger.interval = 1
+        setup_train_cfg(cfg, work_dir=work_dir, seed=0)
+        return cfg
+
+    return make
 
 
-def test_train_save_resume_and_test(data_root, tmp_path):
+def test_train_save_resume_and_test(synthetic_cfg, tmp_path):
     work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(synthetic_cfg(data_root, work_dir, 2))
+    runner = Runner.from_cfg(synthetic_cfg(work_dir, 2))
     runner.train()
     ckpt = osp.join(work_dir, 'epoch_2.pth')
     assert osp.isfile(ckpt)
@@ -72,7 +71,7 @@ def test_train_save_resume_and_test(data_root, tmp_path):
     assert 'cls_head.aux_net.regressor.weight' in state['state_dict']
 
     # resume: continues at epoch 2 and trains one more
-    cfg = synthetic_cfg(data_root, work_dir, 3)
+    cfg = synthetic_cfg(work_dir, 3)
     setup_train_cfg(cfg, work_dir=work_dir, resume=ckpt)
     resumed = Runner.from_cfg(cfg)
     resumed.train()
@@ -81,7 +80,7 @@ def test_train_save_resume_and_test(data_root, tmp_path):
 
     # test from the checkpoint, dumping predictions with temporal weights
     dump = str(tmp_path / 'results.pkl')
-    cfg = synthetic_cfg(data_root, work_dir, 3)
+    cfg = synthetic_cfg(work_dir, 3)
     setup_test_cfg(cfg, osp.join(work_dir, 'epoch_3.pth'), dump=dump)
     metrics = Runner.from_cfg(cfg).test()
     assert 0.0 <= metrics['acc/top1'] <= 1.0
@@ -92,9 +91,9 @@ def test_train_save_resume_and_test(data_root, tmp_path):
     assert results[0]['datp_mu'].shape == (1, 2)
 
 
-def test_training_learns(data_root, tmp_path):
+def test_training_learns(synthetic_cfg, tmp_path):
     work_dir = str(tmp_path / 'learn')
-    cfg = synthetic_cfg(data_root, work_dir, 15)
+    cfg = synthetic_cfg(work_dir, 15)
     cfg.optim_wrapper.optimizer.lr = 0.01
     runner = Runner.from_cfg(cfg)
     runner.train()
@@ -104,11 +103,11 @@ def test_training_learns(data_root, tmp_path):
 
 
 @pytest.fixture(scope='module')
-def cli_model(data_root, tmp_path_factory):
+def cli_model(synthetic_cfg, tmp_path_factory):
     """A config file and a 1-epoch checkpoint for tools/test.py."""
     tmp_path = tmp_path_factory.mktemp('cli')
     work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(synthetic_cfg(data_root, work_dir, 1))
+    runner = Runner.from_cfg(synthetic_cfg(work_dir, 1))
     runner.train()
     cfg_path = str(tmp_path / 'cfg.py')
     runner.cfg.dump(cfg_path)
@@ -214,7 +213,7 @@ def test_cli_test_with_random_pooling(cli_model, tmp_path):
         (dict(interval=1), 2, 3, 2),
     ])
 def test_resume_is_exact_with_the_configs_checkpoint_hook(
-        data_root, tmp_path, hook, val_interval, epochs, resume_from):
+        synthetic_cfg, tmp_path, hook, val_interval, epochs, resume_from):
     """A run resumed from a checkpoint (as after a kill) ends with the
     parameters of the uninterrupted run, with the default hooks of the
     configs (mmaction's default_runtime: ``CheckpointHook(save_best=
@@ -226,7 +225,7 @@ def test_resume_is_exact_with_the_configs_checkpoint_hook(
     ``after_val_epoch``): 0.162 apart, and the first and third cases
     fail."""
     def cfg_for(work_dir):
-        cfg = synthetic_cfg(data_root, work_dir, epochs)
+        cfg = synthetic_cfg(work_dir, epochs)
         default = Config.fromfile(CONFIG).default_hooks
         cfg.default_hooks = default  # all of them, as the configs have them
         cfg.default_hooks.checkpoint.update(hook)

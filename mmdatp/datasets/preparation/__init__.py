@@ -5,16 +5,17 @@ Used by ``tools/data/build_rawframes.py`` and ``tools/data/build_file_list.py``
 ``import mmdatp`` does not pay for it; OpenCV is imported inside the
 functions that need it.
 """
-from .extract import (MARKER, TASKS, ExtractInterrupted, ExtractSpec,
-                      ExtractSummary, VideoJob,
-                      default_num_workers, extract_video, extract_videos,
-                      find_videos, needed_modalities, read_marker, recover)
+from .extract import (ExtractInterrupted, ExtractSummary, VideoJob,
+                      default_num_workers, extract_videos, find_videos)
+from .extract_spec import TASKS, ExtractSpec
 from .file_lists import (LIST_FORMATS, count_frames, list_file_name,
                          make_list_lines, write_file_lists)
 from .flow import (FLOW_BACKENDS, FLOW_BOUND, FLOW_TYPES, TorchFlow,
                    available_devices, build_flow_fn, check_device,
                    dequantize_flow, quantize_flow)
 from .frames import ResizeSpec, VideoReadError, read_frames, write_jpeg
+from .rawframe_dir import (MARKER, extract_video, needed_modalities,
+                           read_marker, recover)
 from .splits import (DATASETS, Split, VideoEntry, kinetics_class_dir,
                      parse_hmdb51_splits, parse_kinetics_splits,
                      parse_splits, parse_ucf101_splits)

@@ -1,29 +1,11 @@
 """Parallel, resumable extraction of RGB frames and optical flow from videos.
 
-Output layout (MMAction2's rawframes, what ``RawframeDataset`` reads)::
-
-    out_dir/<class>/<video>/img_00001.jpg ... img_{F}.jpg        RGB
-    out_dir/<class>/<video>/x_00001.jpg ... x_{F-1}.jpg          flow x
-    out_dir/<class>/<video>/y_00001.jpg ... y_{F-1}.jpg          flow y
-    out_dir/<class>/<video>/.mmdatp_done.json                    marker
-
-(``level=1``: no ``<class>`` level.) A video of F frames gives F RGB
-frames and F-1 flow pairs, flow pair k between frames k and k+1.
-
-Resumability: a video is written into ``<class>/.<video>.tmp`` and renamed
-to ``<class>/<video>`` only once all its frames and its marker are there,
-so a video directory that exists is complete; a killed run leaves at most a
-``.tmp`` directory, which the next run deletes. The marker records, per
-modality, the frame count and the settings used (resize, flow type, bound,
-``max_frames``, JPEG quality); a rerun skips every video whose marker has
-the requested modalities with the requested settings, and redoes only what
-is missing or different. Adding a modality later (``task='rgb'``, then
-``'flow'``) hard-links the existing frames into the new ``.tmp`` directory,
-then swaps the two directories (``.<video>.old`` holds the previous one for
-the instant between the two renames and is restored by the next run if the
-process dies there). A directory without a marker (e.g. written by another
-tool) is not trusted and is replaced. Do not run two extractions into the
-same ``out_dir`` at the same time.
+:func:`extract_videos` finds what is left to do, runs one task per video,
+shows the progress and sums up (:class:`ExtractSummary`). Each video is
+extracted by :func:`.rawframe_dir.extract_video`, whose directory layout,
+marker and resume rules make the whole run resumable; its frames are
+decoded and written by :mod:`.decode_write`; :class:`.ExtractSpec`
+(:mod:`.extract_spec`) says what to extract.
 
 Parallelism: one video per task over a process pool, ``cv2`` limited to
 one thread per worker. The workers do not fork the calling process, which
@@ -45,148 +27,32 @@ after another in this process, JPEGs written by ``num_workers`` threads.
 The directories, the marker and the resume rules are the same. With
 ``videos_in_flight > 1`` (a GPU), that many videos are extracted at once by
 threads whose pairs the device computes in shared batches
-(:mod:`.flow_batching`), each video still by :func:`extract_video`. The marker
-records ``flow_backend`` only when it is not OpenCV, so directories written
-before it existed still count as OpenCV's.
+(:mod:`.flow_batching`), each video still by :func:`extract_video`.
 """
-import json
 import multiprocessing
 import os
 import os.path as osp
-import queue
-import shutil
 import signal
 import sys
-import threading
 import time
-from concurrent.futures import (ProcessPoolExecutor, ThreadPoolExecutor,
-                                as_completed)
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
-from typing import (Callable, Dict, Iterable, Iterator, List, NamedTuple,
-                    Optional, Sequence, Tuple)
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-import numpy as np
+from .extract_spec import ExtractSpec
+from .flow import TorchFlow, build_flow_fn, check_device
+from .rawframe_dir import extract_video, needed_modalities, recover
 
-from mmdatp.utils.fileio import atomic_open
-from .flow import (FLOW_BACKENDS, FLOW_BOUND, FLOW_TYPES, TorchFlow,
-                   build_flow_fn, check_device, quantize_flow)
-from .frames import RGB_TMPL, ResizeSpec, read_frames, write_jpeg
+# defined here before the spec, the decoding and the video directory moved
+# out; still importable from here
+from .decode_write import FLOW_TMPL  # noqa: F401,E402
+from .extract_spec import TASKS  # noqa: F401,E402
+from .rawframe_dir import MARKER, MODALITY_PREFIXES, read_marker  # noqa
 
-#: values of ``ExtractSpec.task``
-TASKS = ('rgb', 'flow', 'both')
-#: flow frame names, formatted with 'x'/'y' and the 1-based pair index
-#: (``RawframeDataset(modality='Flow', filename_tmpl='{}_{:05d}.jpg')``)
-FLOW_TMPL = '{}_{:05d}.jpg'
-#: file names of each modality start with these prefixes
-MODALITY_PREFIXES = {'rgb': ('img_', ), 'flow': ('x_', 'y_')}
-#: the completion marker inside every finished video directory
-MARKER = '.mmdatp_done.json'
 #: video extensions looked for by :func:`find_videos`
 VIDEO_EXTS = ('avi', 'mp4', 'webm', 'mkv', 'mov', 'mpg', 'mpeg', 'm4v')
-
-
-@dataclass(frozen=True)
-class ExtractSpec:
-    """What to extract from every video and how.
-
-    Args:
-        task (str): 'rgb' (frames), 'flow' (optical flow) or 'both'
-            (decoded once). Defaults to 'both'.
-        flow_type (str): 'tvl1' or 'farneback'. Defaults to 'tvl1'.
-        new_short (int): Resize the short side to this (keeping the aspect
-            ratio) before writing frames and computing flow; 0 for a fixed
-            size or none. Defaults to 256.
-        new_width (int): Fixed width (with ``new_height``, ``new_short=0``).
-            Defaults to 0.
-        new_height (int): Fixed height. Defaults to 0.
-        max_frames (int, optional): Use only the first ``max_frames``
-            frames of each video (quick runs, tests, benchmarks). Defaults
-            to None (all).
-        bound (float): Flow clipping bound in pixels for quantisation.
-            Defaults to 20.
-        jpeg_quality (int): JPEG quality 1..100. Defaults to 95.
-        flow_backend (str): 'opencv' or 'torch' (TV-L1 only). Defaults to
-            'opencv'.
-    """
-    task: str = 'both'
-    flow_type: str = 'tvl1'
-    new_short: int = 256
-    new_width: int = 0
-    new_height: int = 0
-    max_frames: Optional[int] = None
-    bound: float = FLOW_BOUND
-    jpeg_quality: int = 95
-    flow_backend: str = 'opencv'
-
-    def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f'task must be one of {TASKS}, got '
-                             f'{self.task!r}')
-        if self.flow_type not in FLOW_TYPES:
-            raise ValueError(f'flow_type must be one of {FLOW_TYPES}, got '
-                             f'{self.flow_type!r}')
-        if self.flow_backend not in FLOW_BACKENDS:
-            raise ValueError(f'flow_backend must be one of {FLOW_BACKENDS}, '
-                             f'got {self.flow_backend!r}')
-        if self.flow_backend == 'torch' and self.flow_type != 'tvl1':
-            raise ValueError(f"flow_backend 'torch' computes flow_type "
-                             f"'tvl1' only, got {self.flow_type!r}")
-        ResizeSpec(self.new_short, self.new_width,
-                   self.new_height)  # raises on bad sizes
-        if self.max_frames is not None and (
-                isinstance(self.max_frames, bool)
-                or not isinstance(self.max_frames, int)
-                or self.max_frames < 1):
-            raise ValueError(f'max_frames must be None or an integer >= 1, '
-                             f'got {self.max_frames!r}')
-        if isinstance(self.bound, bool) or \
-                not isinstance(self.bound, (int, float)) or \
-                not self.bound > 0:
-            raise ValueError(f'bound must be a number > 0, got '
-                             f'{self.bound!r}')
-        if isinstance(self.jpeg_quality, bool) or \
-                not isinstance(self.jpeg_quality, int) or \
-                not 1 <= self.jpeg_quality <= 100:
-            raise ValueError(f'jpeg_quality must be an integer in 1..100, '
-                             f'got {self.jpeg_quality!r}')
-
-    @property
-    def resize(self) -> ResizeSpec:
-        """The frame resizing of this spec."""
-        return ResizeSpec(self.new_short, self.new_width, self.new_height)
-
-    @property
-    def modalities(self) -> Tuple[str, ...]:
-        """The modalities of ``task``: ('rgb',), ('flow',) or both."""
-        return ('rgb', 'flow') if self.task == 'both' else (self.task, )
-
-    def settings(self, modality: str) -> dict:
-        """The settings that determine the output of ``modality``.
-
-        Args:
-            modality (str): 'rgb' or 'flow'.
-
-        Returns:
-            dict: JSON-serialisable settings, stored in the marker.
-        """
-        common = dict(
-            new_short=self.new_short,
-            new_width=self.new_width,
-            new_height=self.new_height,
-            max_frames=self.max_frames,
-            jpeg_quality=self.jpeg_quality)
-        if modality == 'rgb':
-            return common
-        if modality == 'flow':
-            flow = dict(
-                common, flow_type=self.flow_type, bound=float(self.bound))
-            if self.flow_backend != 'opencv':  # old markers stay valid
-                flow['flow_backend'] = self.flow_backend
-            return flow
-        raise ValueError(f"modality must be 'rgb' or 'flow', got "
-                         f'{modality!r}')
 
 
 class VideoJob(NamedTuple):
@@ -340,293 +206,6 @@ def find_videos(src_dir: str,
                                  f'{src}')
             jobs[rel] = VideoJob(src, rel)
     return [jobs[k] for k in sorted(jobs)]
-
-
-def _side_paths(final: str) -> Tuple[str, str]:
-    """The ``.tmp`` and ``.old`` siblings of a video directory."""
-    parent, name = osp.split(osp.normpath(final))
-    return osp.join(parent, f'.{name}.tmp'), osp.join(parent, f'.{name}.old')
-
-
-def read_marker(video_dir: str) -> Optional[dict]:
-    """The completion marker of a video directory, or None if absent.
-
-    Args:
-        video_dir (str): A video's output directory.
-
-    Returns:
-        dict, optional: ``{'source': ..., 'rgb': {'count', 'settings'},
-        'flow': {...}}`` (modalities present only).
-    """
-    path = osp.join(video_dir, MARKER)
-    if not osp.isfile(path):
-        return None
-    try:
-        with open(path) as f:
-            marker = json.load(f)
-    except (OSError, ValueError):
-        return None  # unreadable: the directory is redone
-    return marker if isinstance(marker, dict) else None
-
-
-def recover(video_dir: str) -> int:
-    """Clean up after an interrupted run for one video directory.
-
-    Deletes ``.<video>.tmp``; restores ``.<video>.old`` if the process died
-    between the two renames of a swap, else deletes it.
-
-    Args:
-        video_dir (str): The video's final output directory.
-
-    Returns:
-        int: Number of stale directories handled.
-    """
-    tmp, old = _side_paths(video_dir)
-    num = 0
-    if osp.lexists(tmp):
-        shutil.rmtree(tmp, ignore_errors=True)
-        num += 1
-    if osp.lexists(old):
-        if not osp.lexists(video_dir):
-            os.rename(old, video_dir)
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-        num += 1
-    return num
-
-
-def needed_modalities(video_dir: str, spec: ExtractSpec) -> Tuple[str, ...]:
-    """The modalities of ``spec`` that ``video_dir`` lacks or has with
-    other settings (empty: the video is done).
-
-    Args:
-        video_dir (str): The video's final output directory.
-        spec (ExtractSpec): What is asked for.
-
-    Returns:
-        tuple[str, ...]: Subset of ``spec.modalities``.
-    """
-    marker = read_marker(video_dir) or {}
-    return tuple(m for m in spec.modalities
-                 if not isinstance(marker.get(m), dict)
-                 or marker[m].get('settings') != spec.settings(m))
-
-
-def _modality_files(video_dir: str, modality: str) -> List[str]:
-    prefixes = MODALITY_PREFIXES[modality]
-    return [
-        n for n in os.listdir(video_dir)
-        if n.startswith(prefixes) and n.endswith('.jpg')
-    ]
-
-
-def _decode_and_write(src: str, out: str, spec: ExtractSpec,
-                      modalities: Sequence[str]) -> Dict[str, int]:
-    """Decode ``src`` once, write the requested modalities into ``out``."""
-    import cv2
-    resize = spec.resize
-    flow_fn = build_flow_fn(spec.flow_type) if 'flow' in modalities \
-        else None
-    prev = None
-    num = 0
-    for frame in read_frames(src, spec.max_frames):
-        frame = resize(frame)
-        num += 1
-        if 'rgb' in modalities:
-            write_jpeg(
-                osp.join(out, RGB_TMPL.format(num)), frame, spec.jpeg_quality)
-        if flow_fn is not None:
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            if prev is not None:
-                flow_x, flow_y = quantize_flow(flow_fn(prev, gray), spec.bound)
-                # pair k: from frame k to frame k+1 (1-based)
-                write_jpeg(
-                    osp.join(out, FLOW_TMPL.format('x', num - 1)), flow_x,
-                    spec.jpeg_quality)
-                write_jpeg(
-                    osp.join(out, FLOW_TMPL.format('y', num - 1)), flow_y,
-                    spec.jpeg_quality)
-            prev = gray
-    if 'flow' in modalities and num < 2:
-        raise ValueError(f'video {src} has {num} frame(s); optical flow '
-                         'needs at least 2')
-    counts = {'rgb': num, 'flow': num - 1}
-    return {m: counts[m] for m in modalities}
-
-
-def _prefetch(items: Iterable, depth: int) -> Iterator:
-    """Iterate ``items`` in a thread, up to ``depth`` ahead (OpenCV's
-    decoding releases the GIL); its errors are raised here."""
-    buf: queue.Queue = queue.Queue(depth)
-    stop = threading.Event()
-
-    def put(entry) -> None:
-        while not stop.is_set():
-            try:
-                buf.put(entry, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def work() -> None:
-        try:
-            for item in items:
-                put((True, item))
-                if stop.is_set():
-                    return
-            put((False, None))
-        except BaseException as e:  # raised in the consumer
-            put((False, e))
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    try:
-        while True:
-            ok, item = buf.get()
-            if ok:
-                yield item
-            elif item is None:
-                return
-            else:
-                raise item
-    finally:
-        stop.set()
-
-
-def _decode_and_write_batched(src: str, out: str, spec: ExtractSpec,
-                              modalities: Sequence[str],
-                              torch_flow: TorchFlow, batch_size: int,
-                              threads: int) -> Dict[str, int]:
-    """:func:`_decode_and_write` with the flow of ``batch_size`` pairs at a
-    time on ``torch_flow``'s device, JPEGs written by ``threads``
-    threads."""
-    import cv2
-    resize = spec.resize
-    grey: List[np.ndarray] = []  # frames whose pairs are not done yet
-    num = pairs = 0
-    with ThreadPoolExecutor(threads) as pool:
-        writes: list = []
-
-        def write(path: str, image: np.ndarray) -> None:
-            writes.append(pool.submit(write_jpeg, path, image,
-                                      spec.jpeg_quality))
-            if len(writes) > 8 * max(batch_size, threads):
-                for w in writes:  # bound the images held in memory
-                    w.result()
-                writes.clear()
-
-        def flush() -> None:
-            nonlocal pairs
-            qx, qy = torch_flow.quantized(
-                np.stack(grey[:-1]), np.stack(grey[1:]), spec.bound)
-            for k in range(len(qx)):
-                pairs += 1  # pair k: from frame k to frame k+1 (1-based)
-                write(osp.join(out, FLOW_TMPL.format('x', pairs)), qx[k])
-                write(osp.join(out, FLOW_TMPL.format('y', pairs)), qy[k])
-            del grey[:-1]
-
-        for frame in _prefetch(
-                read_frames(src, spec.max_frames), depth=2 * batch_size):
-            frame = resize(frame)
-            num += 1
-            if 'rgb' in modalities:
-                write(osp.join(out, RGB_TMPL.format(num)), frame)
-            if 'flow' in modalities:
-                grey.append(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
-                if len(grey) == batch_size + 1:
-                    flush()
-        if 'flow' in modalities and len(grey) > 1:
-            flush()
-        for w in writes:
-            w.result()  # a failed write fails the video
-    if 'flow' in modalities and num < 2:
-        raise ValueError(f'video {src} has {num} frame(s); optical flow '
-                         'needs at least 2')
-    counts = {'rgb': num, 'flow': num - 1}
-    return {m: counts[m] for m in modalities}
-
-
-def _link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def extract_video(src: str,
-                  video_dir: str,
-                  spec: ExtractSpec,
-                  modalities: Optional[Sequence[str]] = None,
-                  torch_flow: Optional[TorchFlow] = None,
-                  batch_size: int = 32,
-                  threads: int = 1) -> dict:
-    """Extract one video atomically into ``video_dir``.
-
-    Args:
-        src (str): The video file.
-        video_dir (str): Its output directory (created or replaced).
-        spec (ExtractSpec): What to extract.
-        modalities (Sequence[str], optional): The modalities to (re)compute;
-            defaults to :func:`needed_modalities`. Modalities the existing
-            directory has and that are not recomputed are kept.
-        torch_flow (TorchFlow, optional): The torch backend's flow, needed
-            when ``spec.flow_backend`` is 'torch' and flow is computed.
-        batch_size (int): Frame pairs per batch of the torch backend.
-            Defaults to 32.
-        threads (int): JPEG writing threads of the torch backend.
-            Defaults to 1.
-
-    Returns:
-        dict: The marker written (counts and settings per modality).
-    """
-    if modalities is None:
-        modalities = needed_modalities(video_dir, spec)
-    batched = spec.flow_backend == 'torch' and 'flow' in modalities
-    if batched and torch_flow is None:
-        raise ValueError("flow_backend 'torch' needs torch_flow (a "
-                         'TorchFlow)')
-    tmp, old = _side_paths(video_dir)
-    os.makedirs(osp.dirname(tmp), exist_ok=True)
-    if osp.lexists(tmp):
-        shutil.rmtree(tmp)
-    os.mkdir(tmp)
-    try:
-        if batched:
-            counts = _decode_and_write_batched(src, tmp, spec, modalities,
-                                               torch_flow, batch_size,
-                                               threads)
-        else:
-            counts = _decode_and_write(src, tmp, spec, modalities)
-        previous = read_marker(video_dir) or {}
-        marker = {'source': osp.abspath(src)}
-        for m in ('rgb', 'flow'):
-            if m in modalities:
-                marker[m] = dict(count=counts[m], settings=spec.settings(m))
-            elif isinstance(previous.get(m), dict):
-                # keep what the directory has (e.g. RGB when adding flow)
-                names = _modality_files(video_dir, m)
-                expected = previous[m].get('count', -1) * len(
-                    MODALITY_PREFIXES[m])
-                if len(names) != expected:
-                    continue  # damaged: drop it rather than keep it
-                for name in names:
-                    _link_or_copy(
-                        osp.join(video_dir, name), osp.join(tmp, name))
-                marker[m] = previous[m]
-        with atomic_open(osp.join(tmp, MARKER), 'w') as f:
-            json.dump(marker, f, indent=1)  # mode as open() (the umask)
-        if osp.lexists(video_dir):
-            if osp.lexists(old):
-                shutil.rmtree(old)
-            os.rename(video_dir, old)
-            os.rename(tmp, video_dir)
-            shutil.rmtree(old)
-        else:
-            os.rename(tmp, video_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return marker
 
 
 def _init_worker(torch_backend: bool = False) -> None:

@@ -27,7 +27,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmdatp.utils.fileio import atomic_open
-from .extract import MODALITY_PREFIXES, read_marker
+from .rawframe_dir import MODALITY_PREFIXES, read_marker
 from .splits import Split, VideoEntry
 
 #: the list formats

@@ -1,12 +1,12 @@
 """Flow batches across videos: several videos in flight share one device.
 
 The torch backend of the extractor batches the consecutive frame pairs of
-one video (:func:`.extract.extract_video`). A device batch that holds the
+one video (:func:`.rawframe_dir.extract_video`). A device batch that holds the
 pairs of one video only is as large as that video's chunk, and every batch
 pays the coarse pyramid levels' stragglers (a few pairs that never meet
 OpenCV's stopping rule run all iterations, launch-bound) once. Here
 ``videos_in_flight`` videos are extracted by as many threads, each by the
-unchanged :func:`.extract.extract_video` (its ``.tmp`` directory, marker
+unchanged :func:`.rawframe_dir.extract_video` (its ``.tmp`` directory, marker
 and rename: the resume and atomic guarantees are the extractor's), and
 their chunks of pairs meet in one :class:`CrossVideoFlow`, which runs them
 on the device together::

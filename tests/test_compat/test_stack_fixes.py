@@ -1,6 +1,7 @@
 """Each stack fix of mmdatp.compat, with a check that the fix is needed,
 its switch and its one log line."""
 import importlib.metadata
+import importlib.util
 import logging
 import os
 import subprocess
@@ -10,10 +11,12 @@ import numpy as np
 import pytest
 import torch
 from mmdatp import compat
+from mmdatp.compat import drn, multimodal, stack_warnings
 from mmengine.logging import HistoryBuffer
 
 PY = sys.executable
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAMES = [fix.name for fix in compat.FIXES]
 
 
@@ -80,11 +83,12 @@ def test_fix_says_once_what_it_changed(monkeypatch, caplog):
 
 def test_detection_on_this_stack():
     """What the checks find in the verified stack (requirements/)."""
-    assert compat._mmcv_lite_warns() and compat._setuptools_warns()
+    assert stack_warnings._mmcv_lite_warns() and \
+        stack_warnings._setuptools_warns()
     assert compat.missing_dependencies() == []
     assert not compat.transformers_too_new()
     # fixed on import (conftest), so these defects are no longer found
-    assert not compat._drn_defect()
+    assert not drn._drn_defect()
     assert not compat.weights_only_refuses_mmengine()
     assert compat.STATUS == dict(
         WARNINGS='applied', DEPS='not needed',
@@ -129,9 +133,9 @@ def test_fix2_and_3_dependencies_are_declared():
 
 
 def test_check_dependencies_names_what_is_missing(monkeypatch):
-    real = compat.importlib.util.find_spec
+    real = importlib.util.find_spec
     monkeypatch.setattr(
-        compat.importlib.util, 'find_spec', lambda name, *a: None
+        importlib.util, 'find_spec', lambda name, *a: None
         if name in ('importlib_metadata', 'pkg_resources') else real(name, *a))
     with pytest.raises(ImportError) as err:
         compat.check_dependencies()
@@ -212,10 +216,12 @@ def test_apply_stack_fixes_is_idempotent():
         not compat.drn_is_missing()
 
 
-# mmdatp.compat loaded without mmdatp/__init__.py, which applies every fix
+# mmdatp.compat.multimodal loaded without mmdatp/__init__.py, which applies
+# every fix
 COMPAT_ALONE = (
     'import importlib.util\n'
-    f'spec = importlib.util.spec_from_file_location("c", {compat.__file__!r})\n'
+    'spec = importlib.util.spec_from_file_location(\n'
+    f'    "c", {multimodal.__file__!r})\n'
     'c = importlib.util.module_from_spec(spec)\n'
     'spec.loader.exec_module(c)\n')
 

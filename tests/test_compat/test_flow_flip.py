@@ -9,9 +9,10 @@ from mmaction.datasets.transforms import (Flip, Fuse, RawFrameDecode,
                                           SampleFrames)
 
 from mmdatp import compat
-from mmdatp.compat_flow_flip import flow_flip_defect
+from mmdatp.compat.flow_flip import flow_flip_defect
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FRAMES = os.path.join(REPO, 'tests', 'data', 'rawframes')
 
 
@@ -69,7 +70,7 @@ def test_rgb_flip_is_unchanged():
 def test_without_the_fix_mmaction_mis_flips():
     """The defect the fix handles, in the installed MMAction2."""
     code = ('import mmdatp; from mmdatp import compat; '
-            'from mmdatp.compat_flow_flip import flow_flip_defect; '
+            'from mmdatp.compat.flow_flip import flow_flip_defect; '
             "print(compat.STATUS['FLOWFLIP'], flow_flip_defect())")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, cwd=REPO, timeout=300,

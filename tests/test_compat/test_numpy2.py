@@ -9,16 +9,17 @@ from mmaction.evaluation.functional import average_recall_at_avg_proposals
 from mmaction.evaluation.metrics.multimodal_metric import RetrievalRecall
 from mmaction.registry import TRANSFORMS
 
-from mmdatp import compat_numpy
+from mmdatp import compat
+from mmdatp.compat import numpy2_hue, numpy2_names
 
 NUMPY2 = int(np.__version__.split('.')[0]) >= 2
 
 
 def test_defects_are_detected_on_this_numpy():
     """The checks report what the installed numpy does, not a version."""
-    assert compat_numpy.numpy2_names_defect() == (not hasattr(np, 'Inf'))
-    assert compat_numpy.numpy2_names_defect() == NUMPY2
-    assert compat_numpy.color_jitter_hue_defect() == NUMPY2
+    assert numpy2_names.numpy2_names_defect() == (not hasattr(np, 'Inf'))
+    assert numpy2_names.numpy2_names_defect() == NUMPY2
+    assert numpy2_hue.color_jitter_hue_defect() == NUMPY2
     if NUMPY2:
         with pytest.raises(OverflowError):  # the defect itself
             np.zeros(1, np.uint8) + (-25)
@@ -72,15 +73,14 @@ def test_fixes_not_applied_without_their_defect(monkeypatch):
     adjust_hue = ColorJitter.__dict__['adjust_hue']
     import mmaction.utils.misc as misc
     before = misc.np
-    monkeypatch.setattr(compat_numpy, 'numpy2_names_defect', lambda: False)
-    monkeypatch.setattr(compat_numpy, 'color_jitter_hue_defect',
-                        lambda: False)
-    assert compat_numpy.apply_numpy2_fixes() == dict(
+    monkeypatch.setattr(numpy2_names, 'numpy2_names_defect', lambda: False)
+    monkeypatch.setattr(numpy2_hue, 'color_jitter_hue_defect', lambda: False)
+    assert compat.apply_numpy2_fixes() == dict(
         numpy2_names=False, color_jitter_hue=False)
     assert ColorJitter.__dict__['adjust_hue'] is adjust_hue
     assert misc.np is before
     # the names the installed numpy has are numpy's own
-    view = compat_numpy.NumpyWithRemovedNames()
+    view = numpy2_names.NumpyWithRemovedNames()
     assert view.ndarray is np.ndarray and view.inf == np.inf
     if NUMPY2:
         assert view.Inf == np.inf and view.trapz is np.trapezoid
