@@ -40,8 +40,13 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/python tools/benchmark/key_action_benchmark.py $(DEMO_ARGS)
 
+# the suite in TEST_WORKERS processes (pytest-xdist), one file per worker
+# at a time so module fixtures are built once; one torch thread each, so
+# the workers share the cores instead of oversubscribing them
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/python -m pytest -q tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) \
+		--dist loadfile tests
 
 clean-demo:
 	rm -rf $(DEMO_WORK)

@@ -139,10 +139,14 @@ def run_test_cli(cli_model, dump, *args, in_process=False):
         return pickle.load(f)
 
 
-def eq1(times, rho, mu, sigma):
-    """Eq. 1 written out: (N,) times, (K,) parameters."""
+def eq1(times, rho, mu, sigma, normalize_components=False):
+    """Eq. 1 written out: (N,) times, (K,) parameters; with
+    ``normalize_components`` each Gaussian's densities are divided by
+    their sum over the N segments first."""
     z = (times[:, None] - mu) / sigma
     density = torch.exp(-0.5 * z**2) / (sigma * (2 * torch.pi)**0.5)
+    if normalize_components:
+        density = density / density.sum(0, keepdim=True)
     return (rho * density).sum(1)
 
 
@@ -156,8 +160,12 @@ def test_cli_test_with_avg_pooling(cli_model, tmp_path):
 
 
 def test_cli_test_with_datp_pooling(cli_model, tmp_path):
-    """The adaptive weights are Eq. 1 of the regressed mixture at the
+    """The adaptive weights are the config's mixture (Eq. 1, each Gaussian
+    normalised over the segments) of the regressed parameters at the
     sampled segments' times, and the score is S / sum S."""
+    generator = Config.fromfile(
+        cli_model[0]).model.cls_head.weight_generator
+    assert generator.normalize_components  # the configs' default
     results = run_test_cli(
         cli_model, str(tmp_path / 'datp.pkl'), '--pooling', 'datp',
         in_process=True)
@@ -169,7 +177,8 @@ def test_cli_test_with_datp_pooling(cli_model, tmp_path):
         # the centre frames of 10 segments of 20 frames, over 19
         torch.testing.assert_close(t, ((torch.arange(10) * 2 + 1) / 19),
                                    atol=1e-6, rtol=0)
-        w = eq1(t, r['datp_rho'][0], r['datp_mu'][0], r['datp_sigma'][0])
+        w = eq1(t, r['datp_rho'][0], r['datp_mu'][0], r['datp_sigma'][0],
+                normalize_components=True)
         torch.testing.assert_close(r['datp_weights'][0], w, rtol=1e-4,
                                    atol=1e-6)
         s = r['pooled_score'][0]
