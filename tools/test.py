@@ -12,12 +12,11 @@ Usage (MMAction2's flags plus the pooling scheme):
 import argparse
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
-from mmdatp.apis import POOLING_SCHEMES, setup_test_cfg
+from mmdatp.apis import POOLING_SCHEMES, build_runner, setup_test_cfg
 from mmdatp.engine.checkpoint import DATP_NEW_PREFIXES, check_checkpoint
 from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
                              load_config, parse_with_common)
 from mmdatp.apis.dist import close_distributed, init_distributed
-from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,7 +62,7 @@ def main() -> None:
         launcher=args.launcher)
     # gloo instead of NCCL without a GPU (mmdatp.apis.dist)
     init_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     # mmengine loads non-strictly: refuse a checkpoint of another model
     # (e.g. another num_classes) instead of testing random weights; the aux
     # net may be absent when it is not used (a TSN checkpoint, --pooling avg)

@@ -10,12 +10,11 @@ Multi-GPU: tools/dist_train.sh CONFIG GPUS [args]; slurm: tools/slurm_train.sh.
 import argparse
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
-from mmdatp.apis import setup_train_cfg
+from mmdatp.apis import build_runner, setup_train_cfg
 from mmdatp.engine.checkpoint import check_checkpoint_file
 from mmdatp.apis.cli import (add_common_args, check_labels_fit_model,
                              load_config, parse_with_common)
 from mmdatp.apis.dist import close_distributed, init_distributed
-from mmengine.runner import Runner
 
 
 def parse_args() -> argparse.Namespace:
@@ -64,7 +63,7 @@ def main() -> None:
         check_checkpoint_file(cfg.load_from)
     # gloo instead of NCCL without a GPU (mmdatp.apis.dist)
     init_distributed(cfg, args.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     # labels outside cls_head.num_classes: an error naming list and line
     check_labels_fit_model(runner, ('train', 'val'))
     runner.train()

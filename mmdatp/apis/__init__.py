@@ -6,9 +6,11 @@ from .config_utils import (POOLING_SCHEMES, find_transforms, set_pooling,
                            setup_train_cfg, use_synthetic_data)
 from .dist import init_distributed
 from .inference import key_segments, predict_video, top_k_classes
+from .runner import build_runner
 
 __all__ = [
     'POOLING_SCHEMES', 'find_transforms', 'set_pooling', 'set_test_segments',
     'setup_test_cfg', 'setup_train_cfg', 'use_synthetic_data',
-    'key_segments', 'predict_video', 'top_k_classes', 'init_distributed'
+    'key_segments', 'predict_video', 'top_k_classes', 'init_distributed',
+    'build_runner'
 ]

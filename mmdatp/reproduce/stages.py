@@ -293,8 +293,7 @@ def _resumable(work: str) -> bool:
 
 def train_model(ctx: Context, stream: str, seed: int, model: str) -> bool:
     """Train (or resume) one model; False if it was finished already."""
-    from mmdatp.apis import setup_train_cfg
-    from mmengine.runner import Runner
+    from mmdatp.apis import build_runner, setup_train_cfg
     cfg, work, ckpt = _ckpt(ctx, stream, seed, model)
     if osp.isfile(ckpt):
         return False
@@ -311,7 +310,7 @@ def train_model(ctx: Context, stream: str, seed: int, model: str) -> bool:
     cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
     setup_train_cfg(cfg, work_dir=work, seed=seed, no_validate=True,
                     resume='auto' if resume else None)
-    Runner.from_cfg(cfg).train()
+    build_runner(cfg).train()
     return True
 
 
@@ -337,8 +336,8 @@ def _load(path: str) -> dict:
 
 def test_row(ctx: Context, stream: str, seed: int, row) -> float:
     """Test one row of Table 4 and dump its per-video scores."""
-    from mmdatp.apis import set_pooling, set_test_segments, setup_test_cfg
-    from mmengine.runner import Runner
+    from mmdatp.apis import (build_runner, set_pooling, set_test_segments,
+                             setup_test_cfg)
     cfg, work, ckpt = _ckpt(ctx, stream, seed, row.model)
     dump = osp.join(ctx.seed_dir(stream, seed), 'dumps', f'{row.key}.pkl')
     os.makedirs(osp.dirname(dump), exist_ok=True)
@@ -353,7 +352,7 @@ def test_row(ctx: Context, stream: str, seed: int, row) -> float:
                     random_seed=seed)
     elif row.segments is not None:
         set_test_segments(cfg, segments)
-    return float(Runner.from_cfg(cfg).test()['acc/top1'])
+    return float(build_runner(cfg).test()['acc/top1'])
 
 
 def stage_test(ctx: Context) -> None:

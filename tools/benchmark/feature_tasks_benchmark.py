@@ -165,12 +165,11 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
     import torch
     torch.set_num_threads(1)
     import mmdatp  # noqa: F401  registers DATP
-    from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
-                             setup_train_cfg)
+    from mmdatp.apis import (build_runner, set_pooling, set_test_segments,
+                             setup_test_cfg, setup_train_cfg)
     from mmdatp.datasets.synthetic_features import make_feature_dataset
     from mmdatp.evaluation import oracle_accuracy, window_attention
     from mmdatp.utils import atomic_open
-    from mmengine.runner import Runner
 
     out = osp.join(args.out, task, f'seed{seed}')
     result_file = osp.join(out, 'results.json')
@@ -222,7 +221,7 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
             dict(type='GeneratorTraceHook')
         ]
         setup_train_cfg(cfg, work_dir=osp.join(out, model), seed=seed)
-        Runner.from_cfg(cfg).train()
+        build_runner(cfg).train()
     traces = {}
     for model in ckpts:
         trace_file = osp.join(out, model, 'generator_trace.json')
@@ -240,7 +239,7 @@ def run_one(task: str, seed: int, args: argparse.Namespace) -> Dict:
             set_pooling(cfg, pooling, segments, random_seed=seed)
         elif segments is not None:
             set_test_segments(cfg, segments)
-        top1[label] = float(Runner.from_cfg(cfg).test()['acc/top1'])
+        top1[label] = float(build_runner(cfg).test()['acc/top1'])
         if dump is not None:
             with open(dump, 'rb') as f:
                 preds = pickle.load(f)

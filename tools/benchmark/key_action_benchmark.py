@@ -53,15 +53,14 @@ import time
 from typing import Dict, List, Optional
 
 import mmdatp  # noqa: F401  applies the stack fixes, registers DATP
-from mmdatp.apis import (set_pooling, set_test_segments, setup_test_cfg,
-                         setup_train_cfg, use_synthetic_data)
+from mmdatp.apis import (build_runner, set_pooling, set_test_segments,
+                         setup_test_cfg, setup_train_cfg, use_synthetic_data)
 from mmdatp.datasets.synthetic import (TASKS, SyntheticSpec,
                                        make_synthetic_dataset)
 from mmdatp.evaluation import (localisation_table, oracle_accuracy,
                                seed_table, trace_section, window_attention)
 from mmdatp.utils import atomic_open
 from mmengine.config import Config, ConfigDict
-from mmengine.runner import Runner
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
@@ -253,7 +252,7 @@ def train(args, name: str, out: str, data_root: str, num_classes: int,
     ]
     setup_train_cfg(cfg, work_dir=work_dir, seed=seed, no_validate=True)
     start = time.time()
-    Runner.from_cfg(cfg).train()
+    build_runner(cfg).train()
     print(f'  {name}: trained in {time.time() - start:.0f}s', flush=True)
     return ckpt
 
@@ -306,7 +305,7 @@ def run_seed(args, seed: int) -> Dict:
         elif segments is not None:
             set_test_segments(cfg, segments)
         saved['top1'][label] = float(
-            Runner.from_cfg(cfg).test()['acc/top1'])
+            build_runner(cfg).test()['acc/top1'])
         if pooling == 'oracle':
             with open(dump, 'rb') as f:
                 saved['top1'][label] = oracle_accuracy(
