@@ -310,3 +310,19 @@ def test_interrupted_swap_is_restored(hmdb51):
     assert summary.cleaned == 2 and summary.skipped == [jobs[0].rel]
     assert os.listdir(parent) == [name]
     assert len(os.listdir(video_dir)) == 7
+
+
+def test_sigint_held_until_the_block_ends():
+    """A Ctrl-C inside the block (where the pool forks) is raised on leaving
+    it, once; the previous handler is back afterwards."""
+    from mmdatp.datasets.preparation.extract import _SigintHeld
+    before = signal.getsignal(signal.SIGINT)
+    reached_end = False
+    with pytest.raises(KeyboardInterrupt):
+        with _SigintHeld():
+            signal.raise_signal(signal.SIGINT)
+            reached_end = True
+    assert reached_end
+    assert signal.getsignal(signal.SIGINT) is before
+    with _SigintHeld():  # no signal: nothing raised
+        pass

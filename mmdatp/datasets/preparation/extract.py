@@ -34,6 +34,7 @@ import os
 import os.path as osp
 import signal
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -208,6 +209,36 @@ def find_videos(src_dir: str,
     return [jobs[k] for k in sorted(jobs)]
 
 
+class _SigintHeld:
+    """Hold Ctrl-C back for the ``with`` block and raise it right after.
+
+    While the block runs, SIGINT only sets a flag; on leaving it the old
+    handler is put back and, if a SIGINT came, it is raised again (for
+    Python's own handler, a KeyboardInterrupt there). Blocking the signal
+    with ``pthread_sigmask`` is not enough: another thread (OpenCV's, torch's)
+    takes it and the main thread still raises it where it happens to be.
+    Only the main thread can set handlers; elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.old = None
+        self.caught = False
+
+    def _catch(self, signum, frame) -> None:
+        self.caught = True
+
+    def __enter__(self) -> '_SigintHeld':
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._catch)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+            if self.caught:
+                signal.raise_signal(signal.SIGINT)
+
+
 def _init_worker(torch_backend: bool = False) -> None:
     """Worker set-up: one OpenCV (and torch) thread per process (the pool
     parallelises over videos); Ctrl-C is left to the main process, which
@@ -370,17 +401,7 @@ def extract_videos(jobs: Sequence[VideoJob],
             todo.append((job, modalities))
         else:
             summary.skipped.append(job.rel)
-    if verbose:
-        flow = '' if spec.task == 'rgb' else ', ' + spec.flow_type
-        if torch_backend:
-            flow += f' (torch on {summary.flow_device}, batch {batch_size})'
-        print(f'{len(todo)} videos to extract ({spec.task}{flow}), '
-              f'{len(summary.skipped)} already done, into {out_dir}',
-              file=file)
     bar = None
-    if verbose and todo:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(todo), file=file)
 
     def record(res: VideoResult) -> None:
         summary.cpu_seconds += res.cpu_seconds
@@ -397,7 +418,18 @@ def extract_videos(jobs: Sequence[VideoJob],
 
     start = time.perf_counter()
     torch_args = dict(device=device, batch_size=batch_size, threads=threads)
-    try:
+    try:  # a Ctrl-C from the first printed line on is ExtractInterrupted
+        if verbose:
+            flow = '' if spec.task == 'rgb' else ', ' + spec.flow_type
+            if torch_backend:
+                flow += (f' (torch on {summary.flow_device}, batch '
+                         f'{batch_size})')
+            print(f'{len(todo)} videos to extract ({spec.task}{flow}), '
+                  f'{len(summary.skipped)} already done, into {out_dir}',
+                  file=file)
+        if verbose and todo:
+            from mmengine.utils import ProgressBar
+            bar = ProgressBar(len(todo), file=file)
         if torch_backend and videos_in_flight > 1:
             from .flow_batching import run_jobs_cross_video
             summary.flow_batches = run_jobs_cross_video(
@@ -436,11 +468,16 @@ def _run_jobs(todo: List[Tuple[VideoJob, Tuple[str, ...]]], out_dir: str,
             initializer=_init_worker,
             initargs=(torch_backend, ))
         try:
-            futures = {
-                pool.submit(_run_job, job, out_dir, spec, modalities,
-                            **torch_args): job
-                for job, modalities in todo
-            }
+            # the workers start inside submit(); a Ctrl-C raised there can
+            # land between a fork and pool._processes (that worker would
+            # outlive us) or in logging's at-fork hook, which drops it: it
+            # waits until every worker is up
+            with _SigintHeld():
+                futures = {
+                    pool.submit(_run_job, job, out_dir, spec, modalities,
+                                **torch_args): job
+                    for job, modalities in todo
+                }
             for future in as_completed(futures):
                 job = futures[future]
                 try:
