@@ -5,6 +5,11 @@ Usage:
         [--top-k 5] [--num-key 3] [--out-png fig3.png] [--device cpu]
         [--cfg-options k=v ...]
 
+CONFIG may read videos or RGB rawframes (the main configs, e.g.
+configs/datp_tsn_r34_hmdb51.py): the test pipeline then decodes VIDEO in
+place of the frames (mmdatp.apis.video_test_pipeline). Flow configs need
+precomputed flow and are refused.
+
 Prints the top-k classes and the key segments: the segments where the
 temporal weights DATP generated for this video peak, with their frame index
 and time in seconds (and, for a mixture of Gaussians, each component's

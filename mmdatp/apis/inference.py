@@ -4,7 +4,8 @@
 Fig. 3 of the paper shows (frames, per-segment scores, temporal weights);
 :func:`top_k_classes` and :func:`key_segments` are what ``tools/demo.py``
 reports of it: the best classes, and the segments where the weights peak,
-in seconds.
+in seconds. :func:`video_test_pipeline` is the test pipeline of a config
+that reads rawframes (the main RGB configs), reading a video file instead.
 """
 import copy
 import os
@@ -122,18 +123,73 @@ def _step_type(step: Dict) -> str:
     return str(step.get('type', '')).split('.')[-1]
 
 
+def _test_dataset(cfg: Config) -> Dict:
+    """The dataset of the test loader (else of the val loader), or {}."""
+    for key in ('test_dataloader', 'val_dataloader'):
+        dataset = (cfg.get(key) or {}).get('dataset') or {}
+        if dataset.get('pipeline'):
+            return dataset
+    return {}
+
+
 def _test_pipeline(cfg: Config) -> List[Dict]:
     """The test pipeline: the test dataloader's, else ``test_pipeline``."""
-    for key in ('test_dataloader', 'val_dataloader'):
-        pipeline = ((cfg.get(key) or {}).get('dataset') or {}).get('pipeline')
-        if pipeline:
-            return list(pipeline)
-    pipeline = cfg.get('test_pipeline') or cfg.get('val_pipeline')
+    pipeline = _test_dataset(cfg).get('pipeline') or cfg.get(
+        'test_pipeline') or cfg.get('val_pipeline')
     if not pipeline:
-        raise ValueError('predict_video: the config has no test pipeline '
+        raise ValueError('the config has no test pipeline '
                          '(test_dataloader.dataset.pipeline or '
                          'test_pipeline)')
     return list(pipeline)
+
+
+def video_test_pipeline(cfg: Config) -> List[Dict]:
+    """The test pipeline of a config, reading a video file.
+
+    The main RGB configs read rawframes (``RawFrameDecode``); to run them on
+    a video file, the decoding changes as in their ``*_video.py`` siblings:
+    ``DecordInit`` first (the sampler needs the video's length), then
+    ``DecordDecode`` in place of ``RawFrameDecode``; sampling, resizing,
+    cropping, formatting and packing stay as they are. A pipeline that
+    reads video files already (it starts with one of :data:`VIDEO_INITS`)
+    is returned unchanged.
+
+    Args:
+        cfg (Config): A config (not changed); its pipeline is the test
+            loader's (else the val loader's, else ``test_pipeline``).
+
+    Returns:
+        list[dict]: Copies of the steps, ready for ``TRANSFORMS.build``.
+
+    Raises:
+        ValueError: If the config has no test pipeline, reads optical flow
+            (computed offline from the frames, so there is none to decode
+            from a video), or neither reads video files nor decodes
+            rawframes.
+    """
+    pipeline = [copy.deepcopy(dict(step)) for step in _test_pipeline(cfg)]
+    first = _step_type(pipeline[0])
+    if first in VIDEO_INITS:
+        return pipeline
+    modality = _test_dataset(cfg).get('modality', 'RGB')
+    if modality != 'RGB':
+        raise ValueError(
+            f'the config reads {modality} rawframes; {modality} is computed '
+            'offline from the frames, so a video file cannot be run through '
+            'its pipeline: use an RGB config (e.g. configs/'
+            'datp_tsn_r34_hmdb51.py or its _video sibling)')
+    decodes = [i for i, step in enumerate(pipeline)
+               if _step_type(step) == 'RawFrameDecode']
+    if not decodes:
+        raise ValueError(
+            f'the test pipeline starts with {first!r} and has no '
+            f'RawFrameDecode step: it reads neither video files (a first '
+            f'step of {VIDEO_INITS}) nor rawframes')
+    # RawFrameDecode's io_backend (default 'disk') opens the video
+    io_backend = pipeline[decodes[0]].get('io_backend', 'disk')
+    for i in decodes:
+        pipeline[i] = dict(type='DecordDecode')
+    return [dict(type='DecordInit', io_backend=io_backend)] + pipeline
 
 
 def _first_view(sample, key: str) -> Optional[np.ndarray]:
@@ -157,8 +213,10 @@ def predict_video(config: Union[str, Config],
     ``dict(filename=video, label=-1, start_index=0, modality='RGB')``; the
     RGB frames produced by its decode step (before resizing and cropping)
     are kept for display, one per segment (the centre frame of each clip).
-    Only pipelines that read video files (``DecordInit``, ``PyAVInit``,
-    ``OpenCVInit``) are supported. With several test views (crops or
+    A rawframes test pipeline (the main RGB configs) is turned into its
+    video form by :func:`video_test_pipeline`; pipelines that read video
+    files (``DecordInit``, ``PyAVInit``, ``OpenCVInit``) run as they are;
+    optical flow configs are not supported. With several test views (crops or
     clips) the per-segment values are those of the first view, while
     ``pred_label`` and ``class_scores`` are the model's view-averaged
     prediction.
@@ -196,8 +254,9 @@ def predict_video(config: Union[str, Config],
 
     Raises:
         FileNotFoundError: If the video or checkpoint file does not exist.
-        ValueError: If the test pipeline does not read video files, or the
-            model's head is not a ``DATPHead``.
+        ValueError: If the test pipeline can read no video file
+            (:func:`video_test_pipeline`), or the model's head is not a
+            ``DATPHead``.
     """
     if not isinstance(video, (str, os.PathLike)) or not osp.isfile(video):
         raise FileNotFoundError(f'predict_video: video file not found: '
@@ -214,14 +273,11 @@ def predict_video(config: Union[str, Config],
                         f'mmengine Config, got {type(config).__name__}')
     init_default_scope(cfg.get('default_scope', 'mmaction'))
 
-    pipeline = _test_pipeline(cfg)
-    first = _step_type(pipeline[0])
-    if first not in VIDEO_INITS:
-        raise ValueError(
-            f'predict_video reads video files, but the test pipeline of '
-            f'this config starts with {first!r} (rawframes or optical flow '
-            f'read from a frame_dir are not supported); use a config whose '
-            f'test pipeline starts with one of {VIDEO_INITS}')
+    try:
+        # a rawframes test pipeline (the main RGB configs) reads the video
+        pipeline = video_test_pipeline(cfg)
+    except ValueError as e:
+        raise ValueError(f'predict_video reads a video file, but {e}') from e
 
     head_cfg = cfg.model.get('cls_head') or {}
     head_cls = MODELS.get(head_cfg['type']) if 'type' in head_cfg else None

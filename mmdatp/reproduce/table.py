@@ -137,7 +137,8 @@ def plot_sigma(ctx, out_file: str) -> bool:
 
 def plot_weights(ctx, fig_dir: str, num: int = 3) -> List[str]:
     """Fig. 3 for the first test clip of ``num`` classes: the RGB DATP
-    K=2 model of the first seed on the original video file."""
+    K=2 model of the first seed on the original video file (predict_video
+    runs its rawframes test pipeline on it, ``video_test_pipeline``)."""
     from mmdatp.apis import predict_video
     from mmdatp.visualization import plot_temporal_weights
     from .stages import _ckpt
@@ -147,10 +148,6 @@ def plot_weights(ctx, fig_dir: str, num: int = 3) -> List[str]:
     cfg, _, ckpt = _ckpt(ctx, 'rgb', seed, 'ft_conv_k2')
     if not osp.isfile(ckpt):
         return []
-    pipe = cfg.test_dataloader.dataset.pipeline
-    cfg.test_dataloader.dataset.pipeline = [dict(type='DecordInit')] + [
-        dict(type='DecordDecode') if p['type'] == 'RawFrameDecode' else p
-        for p in pipe]
     out, seen = [], set()
     for clip in ctx.layout.clips:
         if clip.subset != 'val' or clip.label in seen or len(out) >= num:

@@ -1,12 +1,17 @@
 """predict_video on a trained checkpoint (fixtures `trained`, `pred` in
-tests/conftest.py); top_k_classes and key_segments: what tools/demo.py
+tests/conftest.py), also through a config that reads rawframes
+(video_test_pipeline); top_k_classes and key_segments: what tools/demo.py
 prints."""
 import copy
+import os.path as osp
 
 import numpy as np
 import pytest
 import torch
-from mmdatp.apis import inference, key_segments, predict_video, top_k_classes
+from conftest import REPO, TEST_DATA
+from mmdatp.apis import (inference, key_segments, predict_video,
+                         top_k_classes, video_test_pipeline)
+from mmengine.config import Config
 
 
 def test_top_k_classes_order_and_names():
@@ -100,12 +105,76 @@ def test_predict_video_errors(trained, tmp_path):
         type='TSNHead', num_classes=trained['num_classes'], in_channels=512)
     with pytest.raises(ValueError, match='needs a DATPHead.*TSNHead'):
         predict_video(tsn, trained['ckpt'], trained['video'])
-    frames = copy.deepcopy(trained['cfg'])
-    frames.test_dataloader.dataset.pipeline[0] = dict(type='RawFrameDecode')
-    with pytest.raises(ValueError, match='reads video files'):
-        predict_video(frames, trained['ckpt'], trained['video'])
+    flow = _as_rawframes(trained['cfg'])
+    flow.test_dataloader.dataset.modality = 'Flow'
+    with pytest.raises(ValueError, match='reads a video file.*Flow'):
+        predict_video(flow, trained['ckpt'], trained['video'])
 
 
+def _as_rawframes(cfg):
+    """``cfg`` with its loaders reading rawframes, as the main RGB configs
+    do (_base_/datasets/hmdb51_rawframes.py): no DecordInit, RawFrameDecode
+    for DecordDecode."""
+    cfg = copy.deepcopy(cfg)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[loader].dataset
+        dataset.type = 'RawframeDataset'
+        dataset.data_prefix = dict(img='unused')
+        dataset.pipeline = [
+            dict(type='RawFrameDecode') if step.type == 'DecordDecode' else
+            step for step in dataset.pipeline if step.type != 'DecordInit'
+        ]
+    return cfg
+
+
+def test_video_test_pipeline_of_a_rawframes_config(trained):
+    video = trained['cfg'].test_dataloader.dataset.pipeline
+    frames = _as_rawframes(trained['cfg'])
+    pipeline = video_test_pipeline(frames)
+    # DecordInit first, DecordDecode in place of RawFrameDecode, the rest
+    # as it was
+    assert pipeline[0] == dict(type='DecordInit', io_backend='disk')
+    assert pipeline[1:] == [dict(s) for s in video[1:]]
+    # a video pipeline as it is; the config is not changed
+    assert video_test_pipeline(trained['cfg']) == [dict(s) for s in video]
+    assert frames.to_dict() == _as_rawframes(trained['cfg']).to_dict()
+    # RawFrameDecode's io_backend opens the video
+    frames.test_dataloader.dataset.pipeline[1]['io_backend'] = 'petrel'
+    assert video_test_pipeline(frames)[0] == dict(
+        type='DecordInit', io_backend='petrel')
+
+
+def test_video_test_pipeline_refuses_flow_and_other_inputs(trained):
+    flow = Config.fromfile(
+        osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51_flow.py'))
+    with pytest.raises(ValueError, match='Flow rawframes'):
+        video_test_pipeline(flow)
+    features = Config.fromfile(
+        osp.join(REPO, 'configs', 'datp_features_synthetic.py'))
+    first = features.test_dataloader.dataset.pipeline[0]['type']
+    with pytest.raises(ValueError, match=f'starts with {first!r}.*no '
+                       'RawFrameDecode'):
+        video_test_pipeline(features)
+    empty = copy.deepcopy(trained['cfg'])
+    for key in ('test_dataloader', 'val_dataloader'):
+        empty[key].dataset.pipeline = []
+    empty.pop('test_pipeline', None)
+    empty.pop('val_pipeline', None)
+    with pytest.raises(ValueError, match='no test pipeline'):
+        video_test_pipeline(empty)
+
+
+def test_predict_video_runs_a_rawframes_config_on_the_video(trained, pred):
+    """The checkpoint's config reading rawframes predicts on the video file
+    what the video config does."""
+    again = predict_video(_as_rawframes(trained['cfg']), trained['ckpt'],
+                          trained['video'])
+    np.testing.assert_array_equal(again['frames'], pred['frames'])
+    np.testing.assert_array_equal(again['frame_inds'], pred['frame_inds'])
+    for key in ('class_scores', 'segment_scores', 'weights'):
+        np.testing.assert_allclose(again[key], pred[key], rtol=1e-5,
+                                   atol=1e-6)
+    assert again['pred_label'] == pred['pred_label']
 
 
 def test_predict_video_is_built_on_init_recognizer(trained, pred,

@@ -6,8 +6,10 @@ Usage:
         [--class-names classes.txt | meta.json] [--title TITLE]
         [--device cpu] [--cfg-options k=v ...]
 
-Runs the config's test pipeline and the DATP model on VIDEO (a video file)
-and writes a PNG: the N sampled frames with their segment times t_i on
+Runs the config's test pipeline and the DATP model on VIDEO (a video file;
+a config that reads RGB rawframes, such as configs/datp_tsn_r34_hmdb51.py,
+decodes the video instead: mmdatp.apis.video_test_pipeline) and writes a
+PNG: the N sampled frames with their segment times t_i on
 top; below, over t_i, the per-segment softmax score of the predicted class
 (and of --label), the temporal weights DATP generated (scaled to a maximum
 of 1) and, for Gaussian weights, the mixture components.
