@@ -1,20 +1,11 @@
 # DATP on the spatial (RGB) stream of UCF101 split 1: datp_tsn_r34_hmdb51.py
-# (the same model, data pipeline and schedule) on UCF101's 101 classes. The
-# lists (docs/en/data_preparation.md, "UCF101 and Kinetics-400") come from
-#   python tools/data/build_file_list.py --dataset ucf101 \
-#       --src-dir data/ucf101/videos --format videos --split 1 2 3
-_base_ = './datp_tsn_r34_hmdb51.py'
-
-data_root = 'data/ucf101/videos'
-split = 1
-ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
-ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
-ann_file_test = ann_file_val
+# (the same model, data pipeline and schedule) on UCF101's 101 classes, from
+# RGB rawframes (_base_/datasets/ucf101_rawframes.py: how to make them).
+# datp_tsn_r34_ucf101_video.py decodes the videos instead.
+_base_ = [
+    './_base_/models/datp_tsn_r34.py', './_base_/datasets/ucf101_rawframes.py',
+    './_base_/schedules/sgd_tsn.py', 'mmaction::_base_/default_runtime.py'
+]
 
 model = dict(cls_head=dict(num_classes=101))
-train_dataloader = dict(
-    dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root)))
-val_dataloader = dict(
-    dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root)))
-test_dataloader = dict(
-    dataset=dict(ann_file=ann_file_test, data_prefix=dict(video=data_root)))
+default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=3))

@@ -4,8 +4,8 @@
 _base_ = './datp_tsn_r34_ucf101.py'
 
 split = 3
-ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
-ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
+ann_file_train = f'data/ucf101/ucf101_train_split_{split}_rawframes.txt'
+ann_file_val = f'data/ucf101/ucf101_val_split_{split}_rawframes.txt'
 ann_file_test = ann_file_val
 train_dataloader = dict(dataset=dict(ann_file=ann_file_train))
 val_dataloader = dict(dataset=dict(ann_file=ann_file_val))

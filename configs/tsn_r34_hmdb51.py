@@ -5,7 +5,7 @@
 # Test it as in the paper with average pooling of softmax scores:
 #   python tools/test.py configs/tsn_r34_hmdb51.py CKPT --pooling avg --num-segments 25
 _base_ = [
-    './_base_/models/tsn_r34.py', './_base_/datasets/hmdb51_rgb.py',
+    './_base_/models/tsn_r34.py', './_base_/datasets/hmdb51_rawframes.py',
     './_base_/schedules/sgd_tsn.py', 'mmaction::_base_/default_runtime.py'
 ]
 

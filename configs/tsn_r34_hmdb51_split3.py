@@ -4,8 +4,8 @@
 _base_ = './tsn_r34_hmdb51.py'
 
 split = 3
-ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_videos.txt'
-ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_videos.txt'
+ann_file_train = f'data/hmdb51/hmdb51_train_split_{split}_rawframes.txt'
+ann_file_val = f'data/hmdb51/hmdb51_val_split_{split}_rawframes.txt'
 ann_file_test = ann_file_val
 train_dataloader = dict(dataset=dict(ann_file=ann_file_train))
 val_dataloader = dict(dataset=dict(ann_file=ann_file_val))

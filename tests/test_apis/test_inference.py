@@ -177,6 +177,20 @@ def test_predict_video_runs_a_rawframes_config_on_the_video(trained, pred):
     assert again['pred_label'] == pred['pred_label']
 
 
+def test_predict_video_with_the_main_rgb_config():
+    """configs/datp_tsn_r34_hmdb51.py reads rawframes; predict_video (and
+    tools/demo.py) run it on a video file (random weights: no checkpoint)."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'datp_tsn_r34_hmdb51.py'))
+    assert cfg.test_dataloader.dataset.type == 'CheckedRawframeDataset'
+    cfg.model.backbone.pretrained = None  # offline
+    video = osp.join(TEST_DATA, 'videos', 'demo.mp4')  # 280 frames, 340x256
+    out = predict_video(cfg, None, video)
+    assert out['frames'].shape == (10, 256, 340, 3)
+    assert out['total_frames'] == 280 and out['fps'] == pytest.approx(28)
+    assert out['class_scores'].shape == (51, )
+    assert out['weights'].shape == (10, )
+
+
 def test_predict_video_is_built_on_init_recognizer(trained, pred,
                                                    monkeypatch):
     calls = []

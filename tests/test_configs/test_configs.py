@@ -22,8 +22,9 @@ CONFIGS = sorted(
 def test_there_are_configs():
     names = {osp.basename(c) for c in CONFIGS}
     assert {
-        'datp_tsn_r34_hmdb51.py', 'datp_tsn_r34_hmdb51_flow.py',
-        'tsn_r34_hmdb51.py', 'datp_tsn_r34_synthetic.py'
+        'datp_tsn_r34_hmdb51.py', 'datp_tsn_r34_hmdb51_video.py',
+        'datp_tsn_r34_hmdb51_flow.py', 'tsn_r34_hmdb51.py',
+        'datp_tsn_r34_synthetic.py'
     } <= names
 
 
@@ -115,26 +116,32 @@ def _cfg(name):
 
 
 # (config, dataset, split, list format, training root, testing root): the
-# lists and roots of tools/data/build_file_list.py and
-# docs/en/data_preparation.md
+# lists and roots of tools/data/build_file_list.py, build_rawframes.py and
+# docs/en/data_preparation.md; RGB and flow read rawframes, the RGB
+# *_video.py siblings the videos
 _SPLIT_ROOTS = {
     'hmdb51': ('data/hmdb51/videos', 'data/hmdb51/rawframes'),
     'ucf101': ('data/ucf101/videos', 'data/ucf101/rawframes'),
 }
 DATASET_CASES = [
     (f'{model}_{ds}{mod}{"" if k == 1 else f"_split{k}"}.py', ds, k,
-     'flow' if mod else 'videos', roots[bool(mod)], roots[bool(mod)])
+     'flow' if mod else 'rawframes', roots[1], roots[1])
     for model in ('datp_tsn_r34', 'tsn_r34') for ds, roots in
     _SPLIT_ROOTS.items() for mod in ('', '_flow') for k in (1, 2, 3)
+] + [
+    (f'{model}_{ds}_video.py', ds, 1, 'videos', roots[0], roots[0])
+    for model in ('datp_tsn_r34', 'tsn_r34')
+    for ds, roots in _SPLIT_ROOTS.items()
 ] + [
     (f'{model}_kinetics400{mod}.py', 'kinetics400', 1, fmt,
      f'data/kinetics400/{root}_train', f'data/kinetics400/{root}_val')
     for model in ('datp_tsn_r34', 'tsn_r34')
-    for mod, fmt, root in (('', 'videos', 'videos'),
+    for mod, fmt, root in (('', 'rawframes', 'rawframes'),
+                           ('_video', 'videos', 'videos'),
                            ('_flow', 'flow', 'rawframes'))
 ] + [
-    ('datp_tsn_r34_kinetics400_from_tsn.py', 'kinetics400', 1, 'videos',
-     'data/kinetics400/videos_train', 'data/kinetics400/videos_val'),
+    ('datp_tsn_r34_kinetics400_from_tsn.py', 'kinetics400', 1, 'rawframes',
+     'data/kinetics400/rawframes_train', 'data/kinetics400/rawframes_val'),
     ('datp_tsn_r34_kinetics400_flow_from_tsn.py', 'kinetics400', 1, 'flow',
      'data/kinetics400/rawframes_train', 'data/kinetics400/rawframes_val'),
 ]
@@ -149,7 +156,7 @@ def test_dataset_configs_read_the_prepared_lists(name, dataset, split, fmt,
                                                  train_root, val_root):
     cfg = _cfg(name)
     assert cfg.model.cls_head.num_classes == NUM_CLASSES[dataset]
-    key = 'img' if fmt == 'flow' else 'video'
+    key = 'video' if fmt == 'videos' else 'img'
     for loader, subset, root in (('train_dataloader', 'train', train_root),
                                  ('val_dataloader', 'val', val_root),
                                  ('test_dataloader', 'val', val_root)):

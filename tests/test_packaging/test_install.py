@@ -9,6 +9,8 @@ import sys
 import textwrap
 
 import pytest
+from mmdatp.datasets.preparation import (ExtractSpec, VideoJob, count_frames,
+                                         extract_videos)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # MMAction2's training script, as its wheel ships it
@@ -59,8 +61,9 @@ def test_plain_pip_install_registers_the_plugin(site_dir, tmp_path):
 
 
 # A user's config in a folder of their own: the paper's RGB model from the
-# installed package, on a tiny synthetic dataset at 32x32 (ResNet34 then
-# ends in 1x1 maps, hence the aux net's spatial_size=1).
+# installed package, which reads RGB rawframes, on the frames of a tiny
+# synthetic dataset at 32x32 (ResNet34 then ends in 1x1 maps, hence the aux
+# net's spatial_size=1).
 USER_CONFIG = '''
 _base_ = 'mmdatp::datp_tsn_r34_hmdb51.py'
 
@@ -69,9 +72,8 @@ model = dict(
     backbone=dict(pretrained=None),
     cls_head=dict(num_classes=3, aux_net=dict(spatial_size=1)))
 pipeline = [
-    dict(type='DecordInit'),
     dict(type='DATPSampleFrames', num_segments=10, clip_len=1),
-    dict(type='DecordDecode'),
+    dict(type='RawFrameDecode'),
     dict(type='Resize', scale=(32, 32), keep_ratio=False),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='PackActionInputs', algorithm_keys=('segment_times', ))
@@ -81,11 +83,28 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
-        ann_file=f'{{data_root}}/train_list.txt',
-        data_prefix=dict(video=data_root),
+        ann_file={ann_file!r},
+        data_prefix=dict(img=data_root),
         pipeline=pipeline))
 train_cfg = dict(max_epochs=1)
 '''
+
+
+def _rawframes(meta, videos_root, frames_root, list_file):
+    """The training videos of a synthetic dataset as RGB rawframes (the
+    extractor of tools/data/build_rawframes.py, frames kept at 32x32) and
+    their rawframes list (``<dir> <#frames> <label>``)."""
+    videos = meta['splits']['train']['videos']
+    jobs = [VideoJob(osp.join(videos_root, v['path']),
+                     osp.splitext(v['path'])[0]) for v in videos]
+    summary = extract_videos(jobs, frames_root,
+                             ExtractSpec(task='rgb', new_short=0),
+                             verbose=False, num_workers=0)
+    assert summary.ok, summary.format()
+    with open(list_file, 'w') as f:
+        for job, v in zip(jobs, videos):
+            num = count_frames(osp.join(frames_root, job.rel), 'rgb')
+            f.write(f'{job.rel} {num} {v["label"]}\n')
 
 
 def test_installed_configs_train_with_mmaction_train_py(site_dir, tmp_path,
@@ -94,26 +113,32 @@ def test_installed_configs_train_with_mmaction_train_py(site_dir, tmp_path,
     mim = target / 'mmdatp' / '.mim'
     # the configs travel with the package, as mmaction/.mim/configs does
     for rel in ('configs/datp_tsn_r34_hmdb51.py',
+                'configs/datp_tsn_r34_hmdb51_video.py',
                 'configs/_base_/models/datp_tsn_r34.py',
+                'configs/_base_/datasets/hmdb51_video.py',
                 'configs/ablations/datp_tsn_r34_hmdb51_flow_k3.py',
                 'configs/metafile.yml', 'model-index.yml', 'tools/train.py'):
         assert (mim / rel).is_file(), rel
     # the hook that lets mmengine resolve mmdatp:: (site-packages runs it)
     assert (target / '_mmdatp_mim.pth').is_file()
 
-    data_root = str(tmp_path / 'data')
-    make_synthetic_data(
-        data_root,
+    videos_root = str(tmp_path / 'data')
+    meta = make_synthetic_data(
+        videos_root,
         train_per_class=2,
         val_per_class=0,
         test_per_class=0,
         num_frames=10,
         key_len=10,
         seed=0)
+    data_root = str(tmp_path / 'rawframes')
+    ann_file = str(tmp_path / 'train_list_rawframes.txt')
+    _rawframes(meta, videos_root, data_root, ann_file)
     user = tmp_path / 'user'
     user.mkdir()
     config = user / 'my_datp.py'
-    config.write_text(USER_CONFIG.format(data_root=data_root))
+    config.write_text(
+        USER_CONFIG.format(data_root=data_root, ann_file=ann_file))
     work_dir = tmp_path / 'work'
     # site.addsitedir is what Python's start-up does to site-packages: it
     # runs the .pth files (a --target folder on PYTHONPATH is not a site

@@ -4,12 +4,12 @@ Each pipeline is the ``train_dataloader`` of one of our configs (batch size,
 sampler, collate, transforms), with the data root swapped to data this
 script generates under ``--work-dir`` (a temporary directory by default):
 
-    rgb_video        configs/datp_tsn_r34_hmdb51.py: decord, DATPSampleFrames
-                     N=10, MultiScaleCrop, flip (HMDB51's RGB config)
-    rgb_frames       configs/datp_tsn_r34_hmdb51_rawframes.py: the same on
-                     RGB rawframes (10 JPEGs per video)
-    rgb_frames_gpu   configs/datp_tsn_r34_hmdb51_rawframes_gpu_decode.py:
-                     workers read bytes, the data preprocessor decodes
+    rgb_video        configs/datp_tsn_r34_hmdb51_video.py: decord,
+                     DATPSampleFrames N=10, MultiScaleCrop, flip
+    rgb_frames       configs/datp_tsn_r34_hmdb51.py (HMDB51's RGB config):
+                     the same on RGB rawframes (10 JPEGs per video)
+    rgb_frames_gpu   configs/datp_tsn_r34_hmdb51_gpu_decode.py: workers
+                     read bytes, the data preprocessor decodes
     flow_frames      configs/datp_tsn_r34_hmdb51_flow.py: 10 x 5 stacked
                      x/y flow pairs (100 grey JPEGs per video)
     flow_frames_gpu  configs/datp_tsn_r34_hmdb51_flow_gpu_decode.py
@@ -77,10 +77,9 @@ CLIPS = osp.join(REPO, 'tests', 'data', 'videos')
 SOURCES = ('test.avi', 'test.mp4', 'demo.mp4')
 #: name -> (config, list format)
 PIPELINES = {
-    'rgb_video': ('datp_tsn_r34_hmdb51.py', 'videos'),
-    'rgb_frames': ('datp_tsn_r34_hmdb51_rawframes.py', 'rawframes'),
-    'rgb_frames_gpu': ('datp_tsn_r34_hmdb51_rawframes_gpu_decode.py',
-                       'rawframes'),
+    'rgb_video': ('datp_tsn_r34_hmdb51_video.py', 'videos'),
+    'rgb_frames': ('datp_tsn_r34_hmdb51.py', 'rawframes'),
+    'rgb_frames_gpu': ('datp_tsn_r34_hmdb51_gpu_decode.py', 'rawframes'),
     'flow_frames': ('datp_tsn_r34_hmdb51_flow.py', 'flow'),
     'flow_frames_gpu': ('datp_tsn_r34_hmdb51_flow_gpu_decode.py', 'flow'),
 }

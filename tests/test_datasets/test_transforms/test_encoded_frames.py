@@ -28,8 +28,7 @@ INFO = {
          filename_tmpl='{}_{:05d}.jpg', modality='Flow'),
 }
 CONFIGS = {  # modality: (reference config, encoded config)
-    'RGB': ('datp_tsn_r34_hmdb51_rawframes.py',
-            'datp_tsn_r34_hmdb51_rawframes_gpu_decode.py'),
+    'RGB': ('datp_tsn_r34_hmdb51.py', 'datp_tsn_r34_hmdb51_gpu_decode.py'),
     'Flow': ('datp_tsn_r34_hmdb51_flow.py',
              'datp_tsn_r34_hmdb51_flow_gpu_decode.py'),
 }

@@ -1,10 +1,10 @@
-# datp_tsn_r34_hmdb51_rawframes.py with the training JPEGs decoded on the
+# datp_tsn_r34_hmdb51.py with the training JPEGs decoded on the
 # GPU: the data workers read bytes and draw the crop/flip (MMAction2's lazy
 # transforms), JPEGDecodeDataPreprocessor decodes the batch with nvjpeg
 # (torchvision.io.decode_jpeg) and crops, resizes and flips it on the
 # device. Validation and test decode on the CPU as before (the same
 # preprocessor passes decoded inputs through).
-_base_ = './datp_tsn_r34_hmdb51_rawframes.py'
+_base_ = './datp_tsn_r34_hmdb51.py'
 
 model = dict(data_preprocessor=dict(type='JPEGDecodeDataPreprocessor'))
 
