@@ -2,7 +2,7 @@
 # per segment (10 channels), ImageNet weights adapted by cross-modality init.
 _base_ = [
     './_base_/models/datp_tsn_r34.py', './_base_/datasets/hmdb51_flow.py',
-    './_base_/schedules/sgd_tsn.py', 'mmaction::_base_/default_runtime.py'
+    './_base_/schedules/sgd_tsn_flow.py', 'mmaction::_base_/default_runtime.py'
 ]
 
 model = dict(
@@ -15,18 +15,4 @@ model = dict(
     # (Two entries, as before, fail on the real rawframes: tests/
     # test_data_prep/test_flow_training.py.)
     data_preprocessor=dict(mean=[128, 128] * 5, std=[128, 128] * 5))
-
-# tsn-pytorch's flow recipe: 340 epochs, lr steps at 190 and 300
-max_epochs = 340
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_epochs,
-        by_epoch=True,
-        milestones=[190, 300],
-        gamma=0.1)
-]
-optim_wrapper = dict(clip_grad=dict(max_norm=40, norm_type=2))
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))

@@ -6,7 +6,7 @@
 #       --pooling avg --num-segments 25
 _base_ = [
     './_base_/models/tsn_r34.py', './_base_/datasets/hmdb51_flow.py',
-    './_base_/schedules/sgd_tsn.py', 'mmaction::_base_/default_runtime.py'
+    './_base_/schedules/sgd_tsn_flow.py', 'mmaction::_base_/default_runtime.py'
 ]
 
 model = dict(
@@ -17,20 +17,7 @@ model = dict(
     # one mean/std per input channel (see datp_tsn_r34_hmdb51_flow.py)
     data_preprocessor=dict(mean=[128, 128] * 5, std=[128, 128] * 5))
 
-# tsn-pytorch's flow recipe: 340 epochs, lr steps at 190 and 300
-max_epochs = 340
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_epochs,
-        by_epoch=True,
-        milestones=[190, 300],
-        gamma=0.1)
-]
-# TSNHead has no aux net
+# TSNHead has no aux net (the flow schedule: sgd_tsn_flow.py)
 optim_wrapper = dict(
-    paramwise_cfg=dict(custom_keys={'cls_head.fc_cls': dict(lr_mult=5)}),
-    clip_grad=dict(max_norm=40, norm_type=2))
+    paramwise_cfg=dict(custom_keys={'cls_head.fc_cls': dict(lr_mult=5)}))
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3))
