@@ -17,3 +17,12 @@ def test_no_two_test_files_share_a_name():
                 where[name].append(osp.relpath(osp.join(root, name), TESTS))
     clashes = {n: p for n, p in where.items() if len(p) > 1}
     assert not clashes, f'rename one of each: {clashes}'
+
+
+def test_passing_tests_leave_no_checkpoints_behind(request):
+    """One full run writes about 8 GB under pytest's base temp (training
+    runs' checkpoints) and pytest keeps the last 3 runs by default: on a
+    disk shared with CI that filled it, and CI went red with 0-byte
+    checkpoints. setup.cfg makes pytest delete a passing test's tmp_path
+    (and a green run's whole base temp), keeping a failed test's files."""
+    assert request.config.getini('tmp_path_retention_policy') == 'failed'
