@@ -61,8 +61,8 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
     # three of the seven models keep the smoke run short: the stock TSN
     # rows, P1/P2/DATP of the K=2 model and the uniform control
     models = ['--models', 'tsn_more', 'ft_conv_k2', 'ft_uniform']
-    first = run(VIDEO, '--task', 'context', '--out', out, *models)
-    rows = table_rows(first, '### Video task `context`')
+    first = run(VIDEO, '--task', 'decoy', '--out', out, *models)
+    rows = table_rows(first, '### Video task `decoy`')
     datp_rows = ['DATP conv features, K=2']
     check_seed_table(rows, datp_rows)
     assert list(rows)[3:5] == [
@@ -71,7 +71,7 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
     ]
     assert 'Where the weights look' in first
     for seed in (0, 1):
-        seed_dir = osp.join(out, 'context', f'seed{seed}')
+        seed_dir = osp.join(out, 'decoy', f'seed{seed}')
         with open(osp.join(seed_dir, 'results.json')) as f:
             saved = json.load(f)
         assert saved['settings']['seed'] == seed
@@ -92,17 +92,17 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
             k.startswith('cls_head.aux_net.') for k in report['new'])
         assert osp.isfile(osp.join(seed_dir, 'tsn_more', 'epoch_1.pth'))
         with open(osp.join(seed_dir, 'data', 'meta.json')) as f:
-            assert json.load(f)['spec']['task'] == 'context'
+            assert json.load(f)['spec']['task'] == 'decoy'
     # a second run retrains and retests nothing and prints the same table;
     # --export writes a record that --record prints under a later run
     record = str(tmp_path / 'record.json')
-    second = run(VIDEO, '--task', 'context', '--out', out, *models,
+    second = run(VIDEO, '--task', 'decoy', '--out', out, *models,
                  '--export', record)
     assert 'trained in' not in second and 'seed 0 stock' not in second
     assert table_rows(second, '### Video task') == rows
     with open(record) as f:
         assert sorted(json.load(f)['top1']) == sorted(rows)
-    third = run(VIDEO, '--task', 'context', '--out', out, '--models',
+    third = run(VIDEO, '--task', 'decoy', '--out', out, '--models',
                 'tsn_more', '--record', record)
     recorded = table_rows(third.split('The record of the same rows')[1],
                           '### Video task')
@@ -110,10 +110,21 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
     assert recorded == {k: v for k, v in rows.items() if k in ROW_LABELS}
     # other settings in the same --out are refused, not mixed
     proc = subprocess.run([sys.executable, VIDEO, '--quick', '--task',
-                           'context', '--out', out, '--aux-lr-mult', '5',
+                           'decoy', '--out', out, '--aux-lr-mult', '5',
                            *models],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0 and 'other settings' in proc.stderr
+
+
+def test_video_benchmark_refuses_the_retired_context_task(tmp_path):
+    proc = subprocess.run([sys.executable, VIDEO, '--quick', '--task',
+                           'context', '--out', str(tmp_path / 'bench')],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2
+    assert '--task context: the video context task is retired' in \
+        proc.stderr
+    assert 'docs/en/benchmarks.md' in proc.stderr
+    assert not osp.exists(tmp_path / 'bench')  # refused before any work
 
 
 def test_feature_benchmark_tasks_and_resume(tmp_path):

@@ -2,14 +2,13 @@
 
 The video path of the evidence benchmark (the features path is
 ``feature_tasks_benchmark.py``): TSN-ResNet34 on synthetic 48-frame mp4
-videos (``mmdatp.datasets.synthetic``) with three tasks,
+videos (``mmdatp.datasets.synthetic``) with two tasks,
 
     decoy     a smaller, fainter wrong-class action outside the key window
     position  the label is the action of the last 30% of frames; an
               equal-strength action of another class fills the rest
-    context   a class-free cue (a border round the frame, 5 frames) just
-              before a 10-frame key action at a random place; an
-              equal-strength distractor fills the rest
+
+(the third synthetic task, ``context``, is retired here: see ``RETIRED``).
 
 Per seed, following the paper (Sec. 4.2), a TSN (TSNHead, mean of the
 segment logits) is trained from scratch for --epochs; DATP is inserted into
@@ -67,8 +66,14 @@ CONFIG = osp.join(REPO, 'configs', 'datp_tsn_r34_synthetic.py')
 # per task: the key action's length in frames of 48 and the cue's
 TASK_SPECS = dict(
     decoy=dict(key_len=12),
-    position=dict(key_len=14),  # the last 30%
-    context=dict(key_len=10, cue_len=5))  # 2 segments, 1 segment (N=10)
+    position=dict(key_len=14))  # the last 30%
+# tasks of mmdatp.datasets.synthetic that this benchmark refuses, and why
+RETIRED = dict(context=(
+    'the video context task is retired: its oracle (the uniform model '
+    'told the key window) scored 23.5 20.0 39.5 28.5 on seeds 0-3 '
+    '(chance 20), so no pooling can be judged on it at this budget; '
+    'docs/en/benchmarks.md, "Video context: retired". The features '
+    'benchmark (feature_tasks_benchmark.py) keeps its context task'))
 
 TSN_HEAD = dict(
     type='TSNHead',
@@ -175,6 +180,8 @@ def parse_args() -> argparse.Namespace:
         help='a smoke run: 2 seeds, 3 classes, 32x32, 1 epoch each '
         '(numbers meaningless)')
     args = parser.parse_args()
+    if args.task in RETIRED:
+        parser.error(f'--task {args.task}: {RETIRED[args.task]}')
     if args.quick:
         args.seeds, args.size, args.train_per_class = 2, 32, 2
         args.test_per_class, args.epochs, args.finetune_epochs = 2, 1, 1
