@@ -5,11 +5,11 @@
 """
 from .checkpoint import (DATP_NEW_PREFIXES, check_checkpoint,
                          load_tsn_checkpoint, read_state_dict)
-from .hooks import (GeneratorTraceHook, InitFromTSNHook, ReplicaCheckHook,
-                    RNGStateHook)
+from .hooks import (AuxWarmupHook, GeneratorTraceHook, InitFromTSNHook,
+                    ReplicaCheckHook, RNGStateHook)
 
 __all__ = [
-    'DATP_NEW_PREFIXES', 'GeneratorTraceHook', 'InitFromTSNHook',
+    'AuxWarmupHook', 'DATP_NEW_PREFIXES', 'GeneratorTraceHook', 'InitFromTSNHook',
     'ReplicaCheckHook', 'RNGStateHook', 'check_checkpoint',
     'load_tsn_checkpoint', 'read_state_dict'
 ]

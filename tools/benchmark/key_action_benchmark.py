@@ -142,6 +142,12 @@ def parse_args() -> argparse.Namespace:
         "configs; the synthetic config's 1 leaves sigma wide after the "
         'few fine-tuning iterations)')
     parser.add_argument(
+        '--aux-warmup-epochs',
+        type=int,
+        default=0,
+        help='the first epochs of every fine-tuned DATP model train its aux '
+        'net alone (AuxWarmupHook; not in the paper); 0: all at once')
+    parser.add_argument(
         '--mog',
         nargs='+',
         default=[],
@@ -257,6 +263,10 @@ def train(args, name: str, out: str, data_root: str, num_classes: int,
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='GeneratorTraceHook')
     ]
+    if args.aux_warmup_epochs and parent is not None and \
+            cfg.model.cls_head.get('pooling') == 'datp':
+        cfg.custom_hooks.append(
+            dict(type='AuxWarmupHook', epochs=args.aux_warmup_epochs))
     setup_train_cfg(cfg, work_dir=work_dir, seed=seed, no_validate=True)
     start = time.time()
     build_runner(cfg).train()

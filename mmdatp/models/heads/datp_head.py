@@ -12,6 +12,7 @@ from mmaction.utils import SampleList
 from ..aux_nets import BaseAuxNet
 from ..build_utils import _init_args, _suggest, build_checked, resolve_type
 from ..fused_mog_pool import fused_mog_pool
+from ..grad_scale import scale_grad
 from ..pooling import weighted_l2_pool
 from ..precision import autocast_off
 from ..weight_generators import (BaseWeightGenerator, MoGWeightGenerator,
@@ -204,6 +205,11 @@ class DATPHead(BaseHead):
         self.avg_pool = nn.AdaptiveAvgPool2d(1) if spatial_type else None
         self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
         self.fc_cls = nn.Linear(in_channels, num_classes)
+        # runtime state, not a setting (AuxWarmupHook sets it): in training,
+        # the gradient reaching fc_cls, and the backbone through both the
+        # classifier and the aux net's input, is multiplied by this; 0
+        # trains the aux net alone on the classifier it started from
+        self.classifier_grad_scale = 1.0
 
     def _complete_aux_cfg(self, aux_net: Dict) -> Dict:
         """Fill the aux net's sizes from the head; reject contradictions."""
@@ -337,6 +343,8 @@ class DATPHead(BaseHead):
         if self.dropout is not None:
             feat = self.dropout(feat)
         logits = self.fc_cls(feat).view(bv, n, -1)  # B*V, N, C
+        grad_scale = self.classifier_grad_scale if self.training else 1.0
+        logits = scale_grad(logits, grad_scale)
         # from the scores on, float32 whatever the autocast dtype (float64
         # stays float64): theta, the weights and the pooling need it
         dtype = torch.promote_types(logits.dtype, torch.float32)
@@ -352,7 +360,8 @@ class DATPHead(BaseHead):
             if self.aux_net.input_type == 'score':
                 theta = self.aux_net(probs)
             else:
-                theta = self.aux_net(x.view((bv, n) + x.shape[1:]))
+                theta = self.aux_net(
+                    scale_grad(x, grad_scale).view((bv, n) + x.shape[1:]))
             if self.fused and not return_details:
                 # one autograd function with the closed-form Eq. 2/4
                 # gradients, in float32 like the unfused path below
