@@ -293,6 +293,8 @@ def run_seed(args, seed: int) -> Dict:
     settings = {k: v for k, v in vars(args).items()
                 if k not in ('first_seed', 'seeds', 'models', 'out',
                              'export', 'record')}
+    if not settings['aux_warmup_epochs']:  # as results made before it
+        del settings['aux_warmup_epochs']
     saved = dict(settings=dict(settings, seed=seed), top1={},
                  localisation={}, trace={})
     if osp.isfile(result_file):
