@@ -1,0 +1,45 @@
+"""Retrain the DATP conv K=2 model of a tools/reproduce.py work dir with
+the aux net's lr_mult changed, from the same TSN, and test it (N=5).
+
+The experiment behind this record (not a tool of the package):
+    python docs/benchmarks/real_ucf101_9_2026-12-06/k2_aux_lr/variant.py \
+        DATA/ucf101_9 W OUT --aux-lr-mult 1
+W is the work dir of `tools/reproduce.py DATA/ucf101_9 --dataset ucf101
+--split 1 --scale cpu` after its RGB seed has trained; OUT gets the model,
+its generator trace and result.json.
+"""
+import argparse
+import json
+import os.path as osp
+
+import mmdatp  # noqa: F401
+from mmdatp.apis import build_runner, setup_test_cfg, setup_train_cfg
+from mmdatp.reproduce.stages import Options, _ckpt, prepare
+
+parser = argparse.ArgumentParser()
+parser.add_argument('data_root')
+parser.add_argument('work_dir')
+parser.add_argument('out')
+parser.add_argument('--seed', type=int, default=0)
+parser.add_argument('--aux-lr-mult', type=float, required=True)
+args = parser.parse_args()
+ctx = prepare(Options(args.data_root, 'ucf101', args.work_dir,
+                      streams=['rgb'], first_seed=args.seed),
+              probe_imagenet=False)
+cfg = _ckpt(ctx, 'rgb', args.seed, 'ft_conv_k2')[0]
+tsn = _ckpt(ctx, 'rgb', args.seed, 'tsn')[2]
+cfg.optim_wrapper.paramwise_cfg.custom_keys['cls_head.aux_net'] = dict(
+    lr_mult=args.aux_lr_mult)
+ckpt = osp.join(args.out, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+test_cfg = cfg.copy()
+if not osp.isfile(ckpt):
+    cfg.custom_hooks = [dict(type='InitFromTSNHook', checkpoint=tsn),
+                        dict(type='GeneratorTraceHook')]
+    setup_train_cfg(cfg, work_dir=args.out, seed=args.seed, no_validate=True)
+    build_runner(cfg).train()
+setup_test_cfg(test_cfg, ckpt, work_dir=osp.join(args.out, 'test'))
+top1 = float(build_runner(test_cfg).test()['acc/top1'])
+print(f'DATP conv K=2, aux lr_mult {args.aux_lr_mult}: {100 * top1:.1f}%')
+with open(osp.join(args.out, 'result.json'), 'w') as f:
+    json.dump(dict(seed=args.seed, aux_lr_mult=args.aux_lr_mult,
+                   top1=top1), f)
