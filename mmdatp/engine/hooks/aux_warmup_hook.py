@@ -1,4 +1,6 @@
 """Train the DATP aux net alone for the first epochs of a fine-tuning."""
+from typing import Optional
+
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -6,7 +8,7 @@ from mmengine.model import is_model_wrapper
 
 @HOOKS.register_module()
 class AuxWarmupHook(Hook):
-    """For the first ``epochs`` epochs only the aux net learns.
+    """At the start of a fine-tuning only the aux net learns.
 
     Not in the paper, which fine-tunes everything at once from the TSN
     (Sec. 4.2). During the warm-up the DATP head's classifier and the
@@ -24,18 +26,32 @@ class AuxWarmupHook(Hook):
     recovers (docs/en/benchmarks.md, "K=2 on video").
 
     Args:
-        epochs (int): Epochs of aux-net-only training, from the first.
-            Defaults to 1.
+        epochs (int, optional): Warm-up epochs, from the first.
+        ratio (float, optional): Or the warm-up as a share of all
+            training iterations, in [0, 1) (e.g. 1/3 of a 6-epoch
+            fine-tuning is its first 2 epochs; of a 1-epoch one, its
+            first third). Give exactly one of ``epochs`` and ``ratio``.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, epochs: int = 1) -> None:
-        if not isinstance(epochs, int) or isinstance(epochs, bool) or \
-                epochs < 0:
+    def __init__(self, epochs: Optional[int] = None,
+                 ratio: Optional[float] = None) -> None:
+        if (epochs is None) == (ratio is None):
+            raise ValueError('AuxWarmupHook: give exactly one of epochs and '
+                             f'ratio, got epochs={epochs!r}, ratio={ratio!r}')
+        if epochs is not None and (not isinstance(epochs, int)
+                                   or isinstance(epochs, bool)
+                                   or epochs < 0):
             raise ValueError('AuxWarmupHook: epochs must be an int >= 0, '
                              f'got {epochs!r}')
+        if ratio is not None and (isinstance(ratio, bool)
+                                  or not isinstance(ratio, (int, float))
+                                  or not 0 <= ratio < 1):
+            raise ValueError('AuxWarmupHook: ratio must be a number in '
+                             f'[0, 1), got {ratio!r}')
         self.epochs = epochs
+        self.ratio = ratio
 
     @staticmethod
     def _head(runner):
@@ -49,9 +65,16 @@ class AuxWarmupHook(Hook):
                             f'{type(head).__name__}')
         return head
 
-    def before_train_epoch(self, runner) -> None:
-        warm = runner.epoch < self.epochs
-        self._head(runner).classifier_grad_scale = 0.0 if warm else 1.0
+    def warming(self, runner) -> bool:
+        """Whether the coming training iteration is in the warm-up."""
+        if self.epochs is not None:
+            return runner.epoch < self.epochs
+        return runner.iter < round(self.ratio * runner.max_iters)
+
+    def before_train_iter(self, runner, batch_idx: int,
+                          data_batch=None) -> None:
+        self._head(runner).classifier_grad_scale = \
+            0.0 if self.warming(runner) else 1.0
 
     def after_train(self, runner) -> None:
         self._head(runner).classifier_grad_scale = 1.0

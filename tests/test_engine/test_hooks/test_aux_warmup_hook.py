@@ -1,5 +1,6 @@
 """AuxWarmupHook and scale_grad: the aux net learns alone first."""
 import copy
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -67,18 +68,40 @@ def test_head_scale_zero_trains_only_the_aux_net():
     assert x.grad.abs().sum() > 0
 
 
-def test_hook_arguments_and_head_check():
-    for bad in (-1, 1.5, True, '1'):
-        with pytest.raises(ValueError, match='epochs must be an int'):
-            HOOKS.build(dict(type='AuxWarmupHook', epochs=bad))
+@pytest.mark.parametrize('kwargs', [
+    dict(), dict(epochs=1, ratio=0.5), dict(epochs=-1), dict(epochs=1.5),
+    dict(epochs=True), dict(ratio=1), dict(ratio=-0.1), dict(ratio='0.3')
+])
+def test_hook_refuses_bad_arguments(kwargs):
+    with pytest.raises(ValueError, match='AuxWarmupHook'):
+        HOOKS.build(dict(type='AuxWarmupHook', **kwargs))
 
-    class Runner_:
-        model = torch.nn.Module()
-        epoch = 0
 
-    Runner_.model.cls_head = torch.nn.Linear(2, 2)
+def test_hook_needs_a_datp_head():
+    runner = SimpleNamespace(model=SimpleNamespace(cls_head=torch.nn.Linear(
+        2, 2)), epoch=0, iter=0, max_iters=10)
     with pytest.raises(TypeError, match='DATPHead'):
-        HOOKS.build(dict(type='AuxWarmupHook')).before_train_epoch(Runner_)
+        HOOKS.build(dict(type='AuxWarmupHook', epochs=1)).before_train_iter(
+            runner, 0)
+
+
+@pytest.mark.parametrize('kwargs, warm_iters', [
+    (dict(epochs=2), 6), (dict(ratio=1 / 3), 6), (dict(ratio=0.1), 2),
+    (dict(epochs=0), 0)
+])
+def test_warmup_covers_the_first_iterations(kwargs, warm_iters):
+    head = SimpleNamespace(classifier_grad_scale=1.0)
+    hook = HOOKS.build(dict(type='AuxWarmupHook', **kwargs))
+    scales = []
+    for it in range(18):  # 6 epochs of 3 iterations
+        runner = SimpleNamespace(model=SimpleNamespace(cls_head=head),
+                                 epoch=it // 3, iter=it, max_iters=18)
+        hook.before_train_iter(runner, it % 3)
+        scales.append(head.classifier_grad_scale)
+    assert scales == [0.0] * warm_iters + [1.0] * (18 - warm_iters)
+    head.classifier_grad_scale = 0.0
+    hook.after_train(runner)
+    assert head.classifier_grad_scale == 1.0
 
 
 class _Snapshots(Hook):
@@ -96,14 +119,15 @@ class _Snapshots(Hook):
         self.states.append(copy.deepcopy(runner.model.state_dict()))
 
 
+@pytest.mark.parametrize('warmup', [dict(epochs=1), dict(ratio=0.5)])
 def test_training_run_freezes_all_but_the_aux_net_for_the_warmup(
-        tmp_path, make_synthetic_data, make_synthetic_cfg):
+        warmup, tmp_path, make_synthetic_data, make_synthetic_cfg):
     root = str(tmp_path / 'data')
     make_synthetic_data(root, train_per_class=4, val_per_class=1,
                         test_per_class=1, num_frames=20, key_len=20, seed=1)
     cfg = make_synthetic_cfg(root, batch_size=4, max_epochs=2)
     cfg.optim_wrapper.optimizer.weight_decay = 0  # only gradients move
-    cfg.custom_hooks = [dict(type='AuxWarmupHook', epochs=1)]
+    cfg.custom_hooks = [dict(type='AuxWarmupHook', **warmup)]
     setup_train_cfg(cfg, work_dir=str(tmp_path / 'work'), seed=0,
                     no_validate=True)
     runner = Runner.from_cfg(cfg)
