@@ -20,10 +20,13 @@ class AuxWarmupHook(Hook):
     usual. Weight decay and the BN statistics still move during the
     warm-up; zero gradients leave every parameter in DDP's reduction.
 
-    Why: on the video ``position`` benchmark K=2's means drift towards
-    the distractor on seeds whose TSN is weak while the classifier learns
-    under those weights ("any class but the one shown"), and neither
-    recovers (docs/en/benchmarks.md, "K=2 on video").
+    Measured on the video ``position`` benchmark (docs/en/benchmarks.md,
+    "K=2 on video"), 2 of 6 epochs: it trades seeds, so no config uses
+    it. K=2 went from 18.0 to 97.0% on the seed where its means drifted
+    to the distractor, but from 88.0 to 37.0% on another, where the
+    weights found the window during the warm-up and lost it once the
+    classifier trained; K=1 and the discrete weights got worse on
+    average.
 
     Args:
         epochs (int, optional): Warm-up epochs, from the first.

@@ -21,7 +21,10 @@ parser.add_argument('data_root')
 parser.add_argument('work_dir')
 parser.add_argument('out')
 parser.add_argument('--seed', type=int, default=0)
-parser.add_argument('--aux-lr-mult', type=float, required=True)
+parser.add_argument('--aux-lr-mult', type=float, default=10)
+parser.add_argument('--warmup-ratio', type=float, default=None,
+                    help='AuxWarmupHook(ratio=...) for the first share of '
+                    'the fine-tuning')
 args = parser.parse_args()
 ctx = prepare(Options(args.data_root, 'ucf101', args.work_dir,
                       streams=['rgb'], first_seed=args.seed),
@@ -35,11 +38,15 @@ test_cfg = cfg.copy()
 if not osp.isfile(ckpt):
     cfg.custom_hooks = [dict(type='InitFromTSNHook', checkpoint=tsn),
                         dict(type='GeneratorTraceHook')]
+    if args.warmup_ratio is not None:
+        cfg.custom_hooks.append(
+            dict(type='AuxWarmupHook', ratio=args.warmup_ratio))
     setup_train_cfg(cfg, work_dir=args.out, seed=args.seed, no_validate=True)
     build_runner(cfg).train()
 setup_test_cfg(test_cfg, ckpt, work_dir=osp.join(args.out, 'test'))
 top1 = float(build_runner(test_cfg).test()['acc/top1'])
-print(f'DATP conv K=2, aux lr_mult {args.aux_lr_mult}: {100 * top1:.1f}%')
+print(f'DATP conv K=2, aux lr_mult {args.aux_lr_mult}, warm-up '
+      f'{args.warmup_ratio}: {100 * top1:.1f}%')
 with open(osp.join(args.out, 'result.json'), 'w') as f:
     json.dump(dict(seed=args.seed, aux_lr_mult=args.aux_lr_mult,
-                   top1=top1), f)
+                   warmup_ratio=args.warmup_ratio, top1=top1), f)
