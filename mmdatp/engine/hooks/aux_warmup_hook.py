@@ -3,7 +3,8 @@ from typing import Optional
 
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
+
+from ._model import cls_head
 
 
 @HOOKS.register_module()
@@ -58,10 +59,7 @@ class AuxWarmupHook(Hook):
 
     @staticmethod
     def _head(runner):
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
-        head = getattr(model, 'cls_head', None)
+        head = cls_head(runner)
         if not hasattr(head, 'classifier_grad_scale'):
             raise TypeError('AuxWarmupHook needs a model whose cls_head is a '
                             'DATPHead (classifier_grad_scale), got '

@@ -6,9 +6,9 @@ from typing import Dict, List, Optional
 import torch
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from ...utils.fileio import atomic_open
+from ._model import cls_head
 
 
 def _summary(params: Dict[str, torch.Tensor]) -> Dict[str, float]:
@@ -65,10 +65,7 @@ class GeneratorTraceHook(Hook):
         self._generator = None
 
     def _head(self, runner):
-        model = runner.model
-        if is_model_wrapper(model):
-            model = model.module
-        return getattr(model, 'cls_head', None)
+        return cls_head(runner)
 
     def before_train(self, runner) -> None:
         head = self._head(runner)

@@ -6,9 +6,9 @@ import torch
 from mmaction.registry import HOOKS
 from mmengine.dist import all_gather, get_dist_info, is_distributed
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from ...utils.fileio import atomic_open
+from ._model import bare_model
 
 
 @HOOKS.register_module()
@@ -46,8 +46,7 @@ class ReplicaCheckHook(Hook):
 
     @staticmethod
     def _params(runner):
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = bare_model(runner)
         return {
             name: p.detach()
             for name, p in model.named_parameters()
