@@ -9,7 +9,7 @@ from .hooks import (AuxWarmupHook, GeneratorTraceHook, InitFromTSNHook,
                     ReplicaCheckHook, RNGStateHook)
 
 __all__ = [
-    'AuxWarmupHook', 'DATP_NEW_PREFIXES', 'GeneratorTraceHook', 'InitFromTSNHook',
-    'ReplicaCheckHook', 'RNGStateHook', 'check_checkpoint',
+    'AuxWarmupHook', 'DATP_NEW_PREFIXES', 'GeneratorTraceHook',
+    'InitFromTSNHook', 'ReplicaCheckHook', 'RNGStateHook', 'check_checkpoint',
     'load_tsn_checkpoint', 'read_state_dict'
 ]

@@ -6,6 +6,6 @@ from .replica_check_hook import ReplicaCheckHook
 from .rng_state_hook import RNGStateHook
 
 __all__ = [
-    'AuxWarmupHook', 'GeneratorTraceHook', 'InitFromTSNHook', 'ReplicaCheckHook',
-    'RNGStateHook'
+    'AuxWarmupHook', 'GeneratorTraceHook', 'InitFromTSNHook',
+    'ReplicaCheckHook', 'RNGStateHook'
 ]

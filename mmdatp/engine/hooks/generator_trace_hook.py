@@ -64,11 +64,8 @@ class GeneratorTraceHook(Hook):
         self._handle = None
         self._generator = None
 
-    def _head(self, runner):
-        return cls_head(runner)
-
     def before_train(self, runner) -> None:
-        head = self._head(runner)
+        head = cls_head(runner)
         generator = getattr(head, 'weight_generator', None)
         aux_net = getattr(head, 'aux_net', None)
         usable = (aux_net is not None and generator is not None
