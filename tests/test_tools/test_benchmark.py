@@ -75,6 +75,9 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
         with open(osp.join(seed_dir, 'results.json')) as f:
             saved = json.load(f)
         assert saved['settings']['seed'] == seed
+        # an option left at its default is not a setting, so results made
+        # before it was added still resume
+        assert 'aux_warmup_epochs' not in saved['settings']
         assert len(saved['top1']) == 8
         assert sorted(saved['localisation']) == sorted(datp_rows)
         for label, loc in saved['localisation'].items():
@@ -125,6 +128,29 @@ def test_video_benchmark_refuses_the_retired_context_task(tmp_path):
         proc.stderr
     assert 'docs/en/benchmarks.md' in proc.stderr
     assert not osp.exists(tmp_path / 'bench')  # refused before any work
+
+
+def test_video_benchmark_aux_warmup_trains_the_aux_net_alone(tmp_path):
+    import torch
+    out = str(tmp_path / 'bench')
+    # --quick fine-tunes 1 epoch: a 1-epoch warm-up is all of it, so the
+    # DATP model keeps the TSN's classifier and backbone
+    run(VIDEO, '--task', 'decoy', '--out', out, '--models', 'ft_conv_k2',
+        '--aux-warmup-epochs', '1')
+    seed_dir = osp.join(out, 'decoy', 'seed0')
+    with open(osp.join(seed_dir, 'results.json')) as f:
+        assert json.load(f)['settings']['aux_warmup_epochs'] == 1
+
+    def state(model):
+        return torch.load(osp.join(seed_dir, model, 'epoch_1.pth'),
+                          map_location='cpu', weights_only=False)['state_dict']
+
+    tsn, datp = state('tsn'), state('ft_conv_k2')
+    for key in ('cls_head.fc_cls.weight', 'backbone.conv1.conv.weight'):
+        # zero gradients: only weight decay (lr 0.02 x 1e-4) shrinks them
+        assert torch.allclose(tsn[key], datp[key], rtol=1e-3, atol=0), key
+    aux = [k for k in datp if k.startswith('cls_head.aux_net.conv1.')]
+    assert aux and all(k not in tsn for k in aux)
 
 
 def test_feature_benchmark_tasks_and_resume(tmp_path):
