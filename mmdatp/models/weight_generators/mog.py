@@ -136,6 +136,14 @@ class MoGWeightGenerator(BaseWeightGenerator):
             sigmoid(raw_sigma)``: a Gaussian cannot flatten into uniform
             weights, which the mixtures do when fine-tuned on the synthetic
             key-action benchmark (sigma ran off to 20-110; see README).
+        init_mean_spread (float): Spread of the initial means around 0.5
+            (not in the paper at values other than 1): Gaussian ``k``
+            starts at ``0.5 + s * (k / (K + 1) - 0.5)``. 1 (default) gives
+            the paper's ``k / (K + 1)``; a small ``s`` starts K Gaussians
+            close together near the middle, so that at first they weight
+            the segments as one Gaussian does (K=1 is the same at any
+            ``s``). Must be in (0, 1]: at 0 the Gaussians would start
+            identical, get identical gradients and never separate.
         normalize_components (bool): Normalise each Gaussian's densities
             over the segments before mixing (not in the paper; see
             :func:`mog_log_weights`): a Gaussian whose density vanishes at
@@ -153,6 +161,7 @@ class MoGWeightGenerator(BaseWeightGenerator):
                  max_sigma: Optional[float] = None,
                  mu_range: Optional[Tuple[float, float]] = None,
                  normalize_components: bool = False,
+                 init_mean_spread: float = 1.0,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(num_gaussians, int) or num_gaussians < 1:
@@ -171,17 +180,24 @@ class MoGWeightGenerator(BaseWeightGenerator):
                              '> sqrt(init_variance) = '
                              f'{math.sqrt(init_variance):.4g}, got '
                              f'{max_sigma!r}')
+        if isinstance(init_mean_spread, bool) or not isinstance(
+                init_mean_spread, (int, float)) or \
+                not 0 < init_mean_spread <= 1:
+            raise ValueError('MoGWeightGenerator: init_mean_spread must be a '
+                             'number in (0, 1] (1: the paper\'s means '
+                             f'k/(K+1)), got {init_mean_spread!r}')
+        self.num_gaussians = num_gaussians
+        self.init_mean_spread = float(init_mean_spread)
         if mu_range is not None:
             mu_range = tuple(float(v) for v in mu_range)
-            inits = [k / (num_gaussians + 1)
-                     for k in range(1, num_gaussians + 1)]
+            inits = self.init_means().tolist()
             if len(mu_range) != 2 or not mu_range[0] < min(inits) or \
                     not max(inits) < mu_range[1]:
                 raise ValueError(
                     'MoGWeightGenerator: mu_range must be None or (lo, hi) '
-                    'with lo < 1/(K+1) and K/(K+1) < hi (the initial '
-                    f'means), got {mu_range!r}')
-        self.num_gaussians = num_gaussians
+                    f'around the initial means ({min(inits):.4g} to '
+                    f'{max(inits):.4g}; the paper\'s are 1/(K+1) to '
+                    f'K/(K+1)), got {mu_range!r}')
         self.mu_range = mu_range
         self.normalize_components = bool(normalize_components)
         self.init_variance = init_variance
@@ -192,10 +208,17 @@ class MoGWeightGenerator(BaseWeightGenerator):
     def num_params(self) -> int:
         return 3 * self.num_gaussians
 
+    def init_means(self) -> torch.Tensor:
+        """Initial means (K,): the paper's ``k / (K + 1)``, pulled towards
+        0.5 by ``init_mean_spread``."""
+        k = self.num_gaussians
+        paper = torch.arange(1, k + 1, dtype=torch.float32) / (k + 1)
+        return 0.5 + self.init_mean_spread * (paper - 0.5)
+
     def init_params(self) -> torch.Tensor:
         k = self.num_gaussians
         rho = torch.full((k, ), 1.0 / k)
-        mu = torch.arange(1, k + 1, dtype=torch.float32) / (k + 1)
+        mu = self.init_means()
         sigma = torch.full((k, ), math.sqrt(self.init_variance))
         if self.max_sigma is None:
             raw_sigma = inverse_softplus(sigma - self.min_sigma)
@@ -237,4 +260,5 @@ class MoGWeightGenerator(BaseWeightGenerator):
         return (f'num_gaussians={self.num_gaussians}, '
                 f'init_variance={self.init_variance}, '
                 f'max_sigma={self.max_sigma}, mu_range={self.mu_range}, '
-                f'normalize_components={self.normalize_components}')
+                f'normalize_components={self.normalize_components}, '
+                f'init_mean_spread={self.init_mean_spread}')

@@ -221,3 +221,61 @@ def test_normalized_components_gradients():
             type='DATPHead', num_classes=4, in_channels=8, num_segments=6,
             fused=True, weight_generator=dict(
                 type='MoGWeightGenerator', normalize_components=True)))
+
+
+@pytest.mark.parametrize('spread', [1.0, 0.3, 0.05])
+@pytest.mark.parametrize('k', [1, 2, 3])
+def test_init_mean_spread_pulls_the_means_to_the_middle(k, spread):
+    """Means start at 0.5 + s (k/(K+1) - 0.5): s=1 is the paper's, K=1 is
+    the same at any s, and sigma and rho keep the paper's values."""
+    gen = MoGWeightGenerator(num_gaussians=k, init_mean_spread=spread,
+                             normalize_components=True)
+    params = gen.decode(gen.init_params()[None])
+    paper = torch.tensor([(j + 1) / (k + 1) for j in range(k)])
+    torch.testing.assert_close(params['mu'][0],
+                               0.5 + spread * (paper - 0.5))
+    torch.testing.assert_close(params['sigma'][0]**2,
+                               torch.full((k, ), 0.2))
+    torch.testing.assert_close(params['rho'][0], torch.full((k, ), 1 / k))
+    times = (torch.arange(10.0) + 0.5)[None] / 10
+    paper_gen = MoGWeightGenerator(num_gaussians=k,
+                                   normalize_components=True)
+    same = torch.allclose(
+        gen.log_weights(gen.init_params()[None], times),
+        paper_gen.log_weights(paper_gen.init_params()[None], times))
+    assert same == (k == 1 or spread == 1.0)
+
+
+def test_init_mean_spread_starts_k2_as_one_gaussian_and_separates():
+    """A small spread starts K=2's weights within 1% of K=1's (one
+    Gaussian at 0.5), and the two means get different gradients, so
+    they can separate (at s = 0 they would stay identical)."""
+    times = (torch.arange(10.0) + 0.5)[None] / 10
+    k1 = MoGWeightGenerator(num_gaussians=1, normalize_components=True)
+    k2 = MoGWeightGenerator(num_gaussians=2, init_mean_spread=0.05,
+                            normalize_components=True)
+    a1 = k1.log_weights(k1.init_params()[None], times).softmax(1)
+    theta = k2.init_params()[None].clone().requires_grad_()
+    a2 = k2.log_weights(theta, times).softmax(1)
+    torch.testing.assert_close(a2, a1, rtol=0.01, atol=0.0)
+    # a pull of the weights towards the last segment moves both means
+    # right, by different amounts
+    a2[0, -1].backward()
+    d_mu = theta.grad.view(2, 3)[:, 1]
+    assert (d_mu > 0).all()
+    assert not torch.isclose(d_mu[0], d_mu[1], rtol=1e-3)
+
+
+@pytest.mark.parametrize('bad', [0, 0.0, -0.5, 1.5, True, '0.3', None])
+def test_init_mean_spread_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match='init_mean_spread'):
+        MoGWeightGenerator(num_gaussians=2, init_mean_spread=bad)
+
+
+def test_mu_range_must_hold_the_spread_means():
+    # (0.4, 0.6) holds the means 0.45 / 0.55 of spread 0.3, not the
+    # paper's 1/3 and 2/3
+    MoGWeightGenerator(num_gaussians=2, init_mean_spread=0.3,
+                       mu_range=(0.4, 0.6))
+    with pytest.raises(ValueError, match='mu_range'):
+        MoGWeightGenerator(num_gaussians=2, mu_range=(0.4, 0.6))
