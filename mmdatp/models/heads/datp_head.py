@@ -189,6 +189,10 @@ class DATPHead(BaseHead):
             raise ValueError('DATPHead: fused=True computes Eq. 1 as the '
                              'paper has it; set fused=False with '
                              'MoGWeightGenerator(normalize_components=True)')
+        if fused and self.weight_generator.share_scaled_grad:
+            raise ValueError('DATPHead: fused=True has the gradients of Eq. '
+                             '2 written out; set fused=False with '
+                             'MoGWeightGenerator(share_scaled_grad=True)')
         self.fused = fused
         if aux_net is None:
             if pooling == 'datp':

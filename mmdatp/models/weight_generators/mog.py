@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 
+from ..grad_scale import scale_grad
 from .base import (LOG_SQRT_2PI, BaseWeightGenerator, inverse_softplus,
                    log_softplus)
 
@@ -144,6 +145,14 @@ class MoGWeightGenerator(BaseWeightGenerator):
             the segments as one Gaussian does (K=1 is the same at any
             ``s``). Must be in (0, 1]: at 0 the Gaussians would start
             identical, get identical gradients and never separate.
+        share_scaled_grad (bool): Divide the gradient reaching each
+            Gaussian's mean and sigma by its share ``rho_k / sum_j rho_j``
+            of the mixture (not in the paper; the values are unchanged).
+            Eq. 2 scales a Gaussian's gradients by ``rho_k``, so each of K
+            Gaussians starts moving about K times slower than the single
+            Gaussian of K=1; dividing by the share (the mixture factor of
+            the natural gradient) lets each move as K=1's would. K=1 is
+            unchanged (its share is 1). Defaults to False.
         normalize_components (bool): Normalise each Gaussian's densities
             over the segments before mixing (not in the paper; see
             :func:`mog_log_weights`): a Gaussian whose density vanishes at
@@ -162,6 +171,7 @@ class MoGWeightGenerator(BaseWeightGenerator):
                  mu_range: Optional[Tuple[float, float]] = None,
                  normalize_components: bool = False,
                  init_mean_spread: float = 1.0,
+                 share_scaled_grad: bool = False,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(num_gaussians, int) or num_gaussians < 1:
@@ -200,6 +210,7 @@ class MoGWeightGenerator(BaseWeightGenerator):
                     f'K/(K+1)), got {mu_range!r}')
         self.mu_range = mu_range
         self.normalize_components = bool(normalize_components)
+        self.share_scaled_grad = bool(share_scaled_grad)
         self.init_variance = init_variance
         self.min_sigma = min_sigma
         self.max_sigma = max_sigma
@@ -251,8 +262,15 @@ class MoGWeightGenerator(BaseWeightGenerator):
                     times: torch.Tensor) -> torch.Tensor:
         p = self.decode(theta)
         raw_rho = theta.view(theta.shape[0], self.num_gaussians, 3)[..., 0]
+        mu, sigma = p['mu'], p['sigma']
+        if self.share_scaled_grad and self.num_gaussians > 1:
+            share = p['rho'] / p['rho'].sum(dim=1, keepdim=True)
+            # a vanishing share would blow the gradient up: cap the
+            # factor at 1e3 (a share of 0.1%)
+            factor = share.clamp_min(1e-3).reciprocal()
+            mu, sigma = scale_grad(mu, factor), scale_grad(sigma, factor)
         return mog_log_weights(
-            times, p['rho'], p['mu'], p['sigma'],
+            times, p['rho'], mu, sigma,
             log_rho=log_softplus(raw_rho),
             normalize_components=self.normalize_components)
 
@@ -261,4 +279,5 @@ class MoGWeightGenerator(BaseWeightGenerator):
                 f'init_variance={self.init_variance}, '
                 f'max_sigma={self.max_sigma}, mu_range={self.mu_range}, '
                 f'normalize_components={self.normalize_components}, '
-                f'init_mean_spread={self.init_mean_spread}')
+                f'init_mean_spread={self.init_mean_spread}, '
+                f'share_scaled_grad={self.share_scaled_grad}')

@@ -279,3 +279,62 @@ def test_mu_range_must_hold_the_spread_means():
                        mu_range=(0.4, 0.6))
     with pytest.raises(ValueError, match='mu_range'):
         MoGWeightGenerator(num_gaussians=2, mu_range=(0.4, 0.6))
+
+
+def _shapes_grads(gen, theta, times):
+    theta = theta.clone().requires_grad_()
+    log_w = gen.log_weights(theta, times)
+    # any loss of the normalised weights: pull them to the last segment
+    log_w.log_softmax(1)[:, -1].sum().backward()
+    return log_w.detach(), theta.grad.view(theta.shape[0], -1, 3)
+
+
+@pytest.mark.parametrize('normalize', [False, True])
+def test_share_scaled_grad_divides_mean_and_sigma_gradients_by_the_share(
+        normalize):
+    """Same weights; each Gaussian's mean and sigma gradients divided by
+    rho_k / sum rho, the raw rho's untouched."""
+    g = torch.Generator().manual_seed(0)
+    times = torch.rand(4, 7, generator=g, dtype=torch.float64)
+    plain = MoGWeightGenerator(num_gaussians=3,
+                               normalize_components=normalize)
+    scaled = MoGWeightGenerator(num_gaussians=3,
+                                normalize_components=normalize,
+                                share_scaled_grad=True)
+    theta = torch.randn(4, 9, generator=g, dtype=torch.float64)
+    log_w, grad = _shapes_grads(plain, theta, times)
+    log_w_s, grad_s = _shapes_grads(scaled, theta, times)
+    torch.testing.assert_close(log_w_s, log_w)
+    rho = plain.decode(theta)['rho']
+    share = (rho / rho.sum(1, keepdim=True)).unsqueeze(-1)  # B, K, 1
+    torch.testing.assert_close(grad_s[..., 0], grad[..., 0])
+    torch.testing.assert_close(grad_s[..., 1:], grad[..., 1:] / share)
+
+
+def test_share_scaled_grad_leaves_k1_alone_and_caps_tiny_shares():
+    times = (torch.arange(10.0) + 0.5)[None] / 10
+    theta = torch.tensor([[0.3, 0.8, -0.5]])
+    k1 = MoGWeightGenerator(num_gaussians=1)
+    k1s = MoGWeightGenerator(num_gaussians=1, share_scaled_grad=True)
+    torch.testing.assert_close(_shapes_grads(k1s, theta, times)[1],
+                               _shapes_grads(k1, theta, times)[1])
+    # a Gaussian with a vanishing share: its factor stops at 1e3
+    k2 = MoGWeightGenerator(num_gaussians=2, normalize_components=True)
+    k2s = MoGWeightGenerator(num_gaussians=2, normalize_components=True,
+                             share_scaled_grad=True)
+    theta = torch.tensor([[-30.0, 0.2, 0.0, 2.0, 0.7, 0.0]])
+    grad = _shapes_grads(k2, theta, times)[1]
+    grad_s = _shapes_grads(k2s, theta, times)[1]
+    assert torch.isfinite(grad_s).all()
+    torch.testing.assert_close(grad_s[0, 0, 1:], grad[0, 0, 1:] * 1e3)
+
+
+def test_share_scaled_grad_is_not_fused():
+    with pytest.raises(ValueError, match='share_scaled_grad'):
+        MODELS.build(dict(
+            type='DATPHead', num_classes=4, in_channels=8, num_segments=6,
+            fused=True,
+            aux_net=dict(type='DATPConvAuxNet', in_channels=8,
+                         spatial_size=2),
+            weight_generator=dict(type='MoGWeightGenerator',
+                                  num_gaussians=2, share_scaled_grad=True)))
