@@ -362,4 +362,9 @@ def predict_video(config: Union[str, Config],
         value = _first_view(sample, f'datp_{key}')
         if value is not None:
             pred[key] = value
+    if 'mu' in pred:
+        # how the weights were made from the Gaussians (the plot needs it)
+        pred['normalize_components'] = bool(
+            getattr(model.cls_head.weight_generator, 'normalize_components',
+                    False))
     return pred

@@ -36,13 +36,34 @@ def _name(label: int, class_names: Optional[Sequence[str]]) -> str:
     return f'class {label}'
 
 
-def _gaussians(t: np.ndarray, rho: np.ndarray, mu: np.ndarray,
-               sigma: np.ndarray) -> np.ndarray:
-    """``rho_k N(t; mu_k, sigma_k^2)`` of shape (K, len(t)) (Eq. 1 terms)."""
-    t = t[None, :]
+def _gaussians(t: np.ndarray,
+               rho: np.ndarray,
+               mu: np.ndarray,
+               sigma: np.ndarray,
+               seg_times: Optional[np.ndarray] = None) -> np.ndarray:
+    """The K weight components over ``t``, shape (K, len(t)).
+
+    ``rho_k N(t; mu_k, sigma_k^2)`` (Eq. 1 terms); with ``seg_times`` each
+    density is divided by its sum over those times first (the generator's
+    ``normalize_components=True``), so the curves pass through the weights
+    the model used. Computed in log space: a Gaussian far from the segments
+    (mu in the thousands, sigma at its floor) gives large finite values,
+    not 0/0.
+    """
     rho, mu, sigma = rho[:, None], mu[:, None], sigma[:, None]
-    return rho / (sigma * np.sqrt(2 * np.pi)) * np.exp(
-        -(t - mu)**2 / (2 * sigma**2))
+
+    def log_density(x):
+        return (-(x[None, :] - mu)**2 / (2 * sigma**2) - np.log(sigma) -
+                0.5 * np.log(2 * np.pi))
+
+    log_w = log_density(t)
+    if seg_times is not None:
+        at_segments = log_density(seg_times)
+        peak = at_segments.max(1, keepdims=True)
+        log_w = log_w - (peak + np.log(
+            np.exp(at_segments - peak).sum(1, keepdims=True)))
+    # beyond 1e6 x the largest weight a curve is off the chart anyway
+    return rho * np.exp(np.minimum(log_w, np.log(1e6)))
 
 
 def _save_atomic(fig: Figure, out_file: str, dpi: int) -> None:
@@ -66,14 +87,17 @@ def plot_temporal_weights(pred: Dict,
     ``mu``, ``sigma`` and ``rho``, the Gaussian components
     ``rho_k N(t; mu_k, sigma_k^2)`` (and their sum when K > 1) as smooth
     curves over t in [0, 1], divided by the same ``max_i w_i`` so that the
-    weight markers lie on the mixture curve. The file is written
+    weight markers lie on the mixture curve (with
+    ``pred['normalize_components']`` each density is first divided by its
+    sum over the segment times, as the generator did). The file is written
     atomically (temporary file, then ``os.replace``).
 
     Args:
         pred (dict): What :func:`predict_video` returns; needs ``frames``
             (N, H, W, 3), ``times`` (N,), ``segment_scores`` (N, C),
             ``weights`` (N,) and ``pred_label``; optional ``pred_score``,
-            ``rho``/``mu``/``sigma`` (K,), ``class_names``, ``video``.
+            ``rho``/``mu``/``sigma`` (K,), ``normalize_components``
+            (bool), ``class_names``, ``video``.
         out_file (str): PNG to write; its directory is created if needed.
         true_label (int, optional): Ground-truth class. Defaults to None.
         class_names (Sequence[str], optional): Names by label; defaults to
@@ -151,8 +175,11 @@ def plot_temporal_weights(pred: Dict,
     top = 1.0
     if all(pred.get(k) is not None for k in ('rho', 'mu', 'sigma')):
         t = np.linspace(0.0, 1.0, 201)
-        comps = _gaussians(t, *(np.asarray(pred[k], np.float64).reshape(-1)
-                                for k in ('rho', 'mu', 'sigma'))) / w_max
+        comps = _gaussians(
+            t, *(np.asarray(pred[k], np.float64).reshape(-1)
+                 for k in ('rho', 'mu', 'sigma')),
+            seg_times=times if pred.get('normalize_components') else None)
+        comps = comps / w_max
         for k, comp in enumerate(comps):
             ax.plot(
                 t,

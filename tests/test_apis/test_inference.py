@@ -84,6 +84,19 @@ def test_predict_video(trained, pred):
     for key in ('rho', 'mu', 'sigma'):
         assert pred[key].shape == (2, )  # MoG with K=2
     assert pred['pooling'] == 'datp' and pred['num_views'] == 1
+    # the weights follow from rho/mu/sigma the way the generator made
+    # them, which pred names (the plot draws the curves with it)
+    gen_cfg = trained['cfg'].model.cls_head.weight_generator
+    norm = pred['normalize_components']
+    assert norm == bool(gen_cfg.get('normalize_components', False))
+    import torch
+    from mmdatp.models import mog_log_weights
+    args = [torch.as_tensor(pred[k], dtype=torch.float64)[None]
+            for k in ('times', 'rho', 'mu', 'sigma')]
+    weights = mog_log_weights(*args, normalize_components=norm)[0].exp()
+    np.testing.assert_allclose(weights.numpy() / weights.max().item(),
+                               pred['weights'] / pred['weights'].max(),
+                               rtol=1e-4)
 
 
 def test_predict_video_frames_are_the_decoded_frames(trained, pred):

@@ -84,6 +84,45 @@ def test_plot_hand_made_pred(tmp_path):
         atol=0.02)
 
 
+@pytest.mark.parametrize('mu, sigma', [
+    ([0.7, 0.2], [0.15, 0.2]),
+    # where the real-video runs ended: far off the segments, sigma at floor
+    ([-1.7e4, -1.4e4], [1e-3, 1e-3]),
+])
+def test_plot_normalised_components_passes_through_weights(
+        tmp_path, mu, sigma):
+    """With the configs' ``normalize_components=True`` the weights are not
+    Eq. 1's: the curves must be normalised over the segments as the
+    generator did, else they miss the weights the model used."""
+    import torch
+    from mmdatp.models import mog_log_weights
+    pred = _hand_pred()
+    rho = np.array([0.7, 0.3])
+    weights = mog_log_weights(
+        torch.as_tensor(pred['times'])[None],
+        torch.as_tensor(rho)[None],
+        torch.as_tensor(mu, dtype=torch.float64)[None],
+        torch.as_tensor(sigma, dtype=torch.float64)[None],
+        normalize_components=True)[0].exp().numpy()
+    pred.update(mu=np.array(mu), sigma=np.array(sigma), weights=weights,
+                normalize_components=True)
+    summary = plot_temporal_weights(pred, str(tmp_path / 'n.png'))
+    ax = [ax for ax in summary['figure'].axes if not ax.images][0]
+    lines = ax.get_lines()
+    weights_line, mixture = lines[1], lines[4]
+    assert summary['lines'][4].startswith('mixture')
+    curve = np.interp(pred['times'], mixture.get_xdata(), mixture.get_ydata())
+    np.testing.assert_allclose(curve, weights_line.get_ydata(), atol=0.03)
+    assert np.isfinite(mixture.get_ydata()).all()
+    # the same weights drawn as Eq. 1 curves miss them
+    pred['normalize_components'] = False
+    plain = plot_temporal_weights(pred, str(tmp_path / 'e.png'))
+    ax = [ax for ax in plain['figure'].axes if not ax.images][0]
+    eq1 = np.interp(pred['times'], ax.get_lines()[4].get_xdata(),
+                    ax.get_lines()[4].get_ydata())
+    assert np.abs(eq1 - weights_line.get_ydata()).max() > 0.1
+
+
 def test_plot_without_gaussians_and_true_equal_pred(tmp_path):
     out = str(tmp_path / 'plain.png')
     summary = plot_temporal_weights(
