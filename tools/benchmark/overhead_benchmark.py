@@ -21,9 +21,9 @@ and reports median times and ratios to ``tsn`` of
 ``--fused`` adds, for each DATP conv row, the same model with
 ``DATPHead(fused=True)`` (MoG weights and pooling as one autograd function,
 ``mmdatp.models.fused_mog_pool``) and prints the fused / unfused ratios.
-The fused function computes the paper's Eq. 1, so with ``--fused`` every
-DATP row (fused or not) uses Eq. 1 (``normalize_components=False``) and
-the ratios compare the same maths.
+The fused function computes the paper's Eq. 1 and 2, so with ``--fused``
+every DATP row (fused or not) uses them (``normalize_components=False``,
+``share_scaled_grad=False``) and the ratios compare the same maths.
 
 Measurements are interleaved round-robin (tsn, datp_conv, datp_score, tsn,
 ...) after warm-up, so drifts of the machine hit all models alike.
@@ -189,9 +189,10 @@ def build_model(name: str, args) -> torch.nn.Module:
     if name == 'datp_score':
         head.aux_net = dict(type='DATPScoreAuxNet')
     if args.fused and name != 'tsn':
-        # the fused function is Eq. 1 as the paper has it: the unfused
-        # twin computes the same mixture
+        # the fused function is Eq. 1 and Eq. 2 as the paper has them:
+        # the unfused twin computes the same mixture and gradients
         head.weight_generator.normalize_components = False
+        head.weight_generator.share_scaled_grad = False
     if fused:
         head.fused = True
     model = MODELS.build(model_cfg)

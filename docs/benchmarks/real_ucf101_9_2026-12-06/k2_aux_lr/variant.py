@@ -22,6 +22,8 @@ parser.add_argument('work_dir')
 parser.add_argument('out')
 parser.add_argument('--seed', type=int, default=0)
 parser.add_argument('--aux-lr-mult', type=float, default=10)
+parser.add_argument('--share-scaled-grad', action='store_true',
+                    help='MoGWeightGenerator(share_scaled_grad=True)')
 parser.add_argument('--warmup-ratio', type=float, default=None,
                     help='AuxWarmupHook(ratio=...) for the first share of '
                     'the fine-tuning')
@@ -33,6 +35,8 @@ cfg = _ckpt(ctx, 'rgb', args.seed, 'ft_conv_k2')[0]
 tsn = _ckpt(ctx, 'rgb', args.seed, 'tsn')[2]
 cfg.optim_wrapper.paramwise_cfg.custom_keys['cls_head.aux_net'] = dict(
     lr_mult=args.aux_lr_mult)
+cfg.model.cls_head.weight_generator.share_scaled_grad = \
+    args.share_scaled_grad
 ckpt = osp.join(args.out, f'epoch_{cfg.train_cfg.max_epochs}.pth')
 test_cfg = cfg.copy()
 if not osp.isfile(ckpt):
@@ -46,7 +50,9 @@ if not osp.isfile(ckpt):
 setup_test_cfg(test_cfg, ckpt, work_dir=osp.join(args.out, 'test'))
 top1 = float(build_runner(test_cfg).test()['acc/top1'])
 print(f'DATP conv K=2, aux lr_mult {args.aux_lr_mult}, warm-up '
-      f'{args.warmup_ratio}: {100 * top1:.1f}%')
+      f'{args.warmup_ratio}, share_scaled_grad {args.share_scaled_grad}: '
+      f'{100 * top1:.1f}%')
 with open(osp.join(args.out, 'result.json'), 'w') as f:
     json.dump(dict(seed=args.seed, aux_lr_mult=args.aux_lr_mult,
-                   warmup_ratio=args.warmup_ratio, top1=top1), f)
+                   warmup_ratio=args.warmup_ratio,
+                   share_scaled_grad=args.share_scaled_grad, top1=top1), f)
