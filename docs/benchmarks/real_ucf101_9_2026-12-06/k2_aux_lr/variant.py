@@ -44,7 +44,9 @@ cfg = _ckpt(ctx, 'rgb', args.seed, args.model)[0]
 tsn = _ckpt(ctx, 'rgb', args.seed, 'tsn')[2]
 if args.epochs is not None:
     set_schedule(cfg, args.epochs, ctx.scale.lr, adamw=ctx.scale.adamw)
-if args.model == 'ft_conv_k2':
+if args.model != 'ft_conv_k2':  # no aux net, no generator: not applied
+    args.aux_lr_mult = args.share_scaled_grad = None
+else:
     cfg.optim_wrapper.paramwise_cfg.custom_keys['cls_head.aux_net'] = dict(
         lr_mult=args.aux_lr_mult)
     cfg.model.cls_head.weight_generator.share_scaled_grad = \
