@@ -58,10 +58,8 @@ def _gaussians(t: np.ndarray,
 
     log_w = log_density(t)
     if seg_times is not None:
-        at_segments = log_density(seg_times)
-        peak = at_segments.max(1, keepdims=True)
-        log_w = log_w - (peak + np.log(
-            np.exp(at_segments - peak).sum(1, keepdims=True)))
+        log_w = log_w - np.logaddexp.reduce(
+            log_density(seg_times), axis=1, keepdims=True)
     # beyond 1e6 x the largest weight a curve is off the chart anyway
     return rho * np.exp(np.minimum(log_w, np.log(1e6)))
 

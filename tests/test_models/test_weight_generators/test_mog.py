@@ -281,7 +281,7 @@ def test_mu_range_must_hold_the_spread_means():
         MoGWeightGenerator(num_gaussians=2, mu_range=(0.4, 0.6))
 
 
-def _shapes_grads(gen, theta, times):
+def _weights_and_grads(gen, theta, times):
     theta = theta.clone().requires_grad_()
     log_w = gen.log_weights(theta, times)
     # any loss of the normalised weights: pull them to the last segment
@@ -302,8 +302,8 @@ def test_share_scaled_grad_divides_mean_and_sigma_gradients_by_the_share(
                                 normalize_components=normalize,
                                 share_scaled_grad=True)
     theta = torch.randn(4, 9, generator=g, dtype=torch.float64)
-    log_w, grad = _shapes_grads(plain, theta, times)
-    log_w_s, grad_s = _shapes_grads(scaled, theta, times)
+    log_w, grad = _weights_and_grads(plain, theta, times)
+    log_w_s, grad_s = _weights_and_grads(scaled, theta, times)
     torch.testing.assert_close(log_w_s, log_w)
     rho = plain.decode(theta)['rho']
     share = (rho / rho.sum(1, keepdim=True)).unsqueeze(-1)  # B, K, 1
@@ -316,15 +316,15 @@ def test_share_scaled_grad_leaves_k1_alone_and_caps_tiny_shares():
     theta = torch.tensor([[0.3, 0.8, -0.5]])
     k1 = MoGWeightGenerator(num_gaussians=1)
     k1s = MoGWeightGenerator(num_gaussians=1, share_scaled_grad=True)
-    torch.testing.assert_close(_shapes_grads(k1s, theta, times)[1],
-                               _shapes_grads(k1, theta, times)[1])
+    torch.testing.assert_close(_weights_and_grads(k1s, theta, times)[1],
+                               _weights_and_grads(k1, theta, times)[1])
     # a Gaussian with a vanishing share: its factor stops at 1e3
     k2 = MoGWeightGenerator(num_gaussians=2, normalize_components=True)
     k2s = MoGWeightGenerator(num_gaussians=2, normalize_components=True,
                              share_scaled_grad=True)
     theta = torch.tensor([[-30.0, 0.2, 0.0, 2.0, 0.7, 0.0]])
-    grad = _shapes_grads(k2, theta, times)[1]
-    grad_s = _shapes_grads(k2s, theta, times)[1]
+    grad = _weights_and_grads(k2, theta, times)[1]
+    grad_s = _weights_and_grads(k2s, theta, times)[1]
     assert torch.isfinite(grad_s).all()
     torch.testing.assert_close(grad_s[0, 0, 1:], grad[0, 0, 1:] * 1e3)
 
