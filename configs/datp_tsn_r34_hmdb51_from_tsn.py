@@ -15,7 +15,7 @@ custom_hooks = [
         type='InitFromTSNHook',
         # an MMAction2 TSN-R34 checkpoint; logs and writes to
         # {work_dir}/init_from_tsn.json exactly which keys were new
-        checkpoint='work_dirs/tsn_r34_hmdb51/latest.pth',
+        checkpoint='work_dirs/tsn_r34_hmdb51/epoch_80.pth',
         # a Kinetics-400 TSN classifies 400 classes: drop its classifier
         # to fine-tune on HMDB51's 51 (otherwise a shape error says so)
         # drop_prefixes=('cls_head.fc_cls.', ),

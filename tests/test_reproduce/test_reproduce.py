@@ -32,7 +32,7 @@ def test_end_to_end_and_resume(tmp_path, capsys):
     main = _tool().main
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert '[stage 1/7 frames]' in out and '[stage 5/7 test] 18/18' in out
+    assert '[stage 1/7 frames]' in out and '[stage 5/7 test] 20/20' in out
     with open(osp.join(work, 'table.json')) as f:
         table = json.load(f)
     assert table['columns'] == ['rgb', 'flow', 'fusion 1:1.5']
@@ -49,6 +49,10 @@ def test_end_to_end_and_resume(tmp_path, capsys):
     assert len(table['figures']) == 4  # sigma + 3 test videos
     # a rerun redoes nothing
     ckpt = osp.join(work, 'rgb', 'seed0', 'ft_uniform', 'epoch_1.pth')
+    # K=2 from the uniform model (not the paper's protocol) starts from it
+    with open(osp.join(work, 'rgb', 'seed0', 'ft_conv_k2_from_uniform',
+                       'init_from_tsn.json')) as f:
+        assert json.load(f)['checkpoint'] == ckpt
     mtime = os.stat(ckpt).st_mtime
     assert main(argv) == 0
     out = capsys.readouterr().out

@@ -175,3 +175,34 @@ def test_feature_benchmark_tasks_and_resume(tmp_path):
     second = run(FEATURES, '--out', out, '--tasks', 'position')
     assert table_rows(second, '### Feature task `position`') == \
         table_rows(first, '### Feature task `position`')
+
+
+def test_video_benchmark_k2_from_the_uniform_model(tmp_path):
+    import torch
+    out = str(tmp_path / 'bench')
+    text = run(VIDEO, '--task', 'decoy', '--out', out, '--models',
+               'ft_conv_k2_from_uniform')
+    label = 'DATP conv features, K=2, from the uniform model'
+    assert list(table_rows(text, '### Video task `decoy`')) == [label]
+    assert label in text.split('Where the weights look')[1]
+    seed_dir = osp.join(out, 'decoy', 'seed0')
+    # the chain TSN -> uniform model -> K=2, each from its parent's checkpoint
+    with open(osp.join(seed_dir, 'ft_uniform', 'init_from_tsn.json')) as f:
+        assert json.load(f)['checkpoint'] == osp.join(seed_dir, 'tsn',
+                                                      'epoch_1.pth')
+    with open(osp.join(seed_dir, 'ft_conv_k2_from_uniform',
+                       'init_from_tsn.json')) as f:
+        report = json.load(f)
+    uniform = osp.join(seed_dir, 'ft_uniform', 'epoch_1.pth')
+    assert report['checkpoint'] == uniform
+    assert 'cls_head.fc_cls.weight' in report['loaded']
+    # avg pooling never trains the aux net it carries: the K=2 model loads
+    # a regressor still at its initial zeros, so its mixture starts at the
+    # paper's initial values for every video
+    state = torch.load(uniform, map_location='cpu',
+                       weights_only=False)['state_dict']
+    assert not state['cls_head.aux_net.regressor.weight'].any()
+    with open(osp.join(seed_dir, 'results.json')) as f:
+        saved = json.load(f)
+    assert list(saved['top1']) == [label]
+    assert 0 <= saved['localisation'][label]['key_attention'] <= 1 + 1e-6
