@@ -9,7 +9,8 @@ DATA_ROOT in the official layout: UCF101 = UCF-101/<Class>/v_*.avi and
 ucfTrainTestlist/ (without it, the split is derived from the group
 numbers, and the table says so); HMDB51 = <class>/*.avi and
 testTrainMulti_7030_splits/. Stages: frames and flow, lists, TSN, DATP
-fine-tuned from it, tests (P1/P2/P3/DATP/stock TSN at N=10 and 25),
+fine-tuned from it (and K=2 from the uniform-weights model, not the
+paper's protocol), tests (P1/P2/P3/DATP/stock TSN at N=10 and 25),
 fusion 1:1.5, W/table.md + W/table.json + W/figures. Every stage resumes:
 rerun the same command after a kill. ``--dry-run`` prints the plan with
 time and disk estimates. Scales and their choices: mmdatp/reproduce/plan.py

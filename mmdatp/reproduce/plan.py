@@ -8,11 +8,15 @@ Per stream and seed, following the paper (Sec. 4.2) as
 ``configs/_base_/models/datp_tsn_r34.py``) is fine-tuned from it
 (InitFromTSNHook: backbone and classifier load, aux net fresh) as conv
 K=1, conv K=2, discrete weights, and a uniform-weights control (the DATP
-head with ``pooling='avg'``), and, not the paper's protocol, conv K=2
-fine-tuned from that uniform model (one more stage; the recipe that made
-K=2 reliable on the synthetic video task, docs/en/benchmarks.md); stock TSN, the baseline, is the same TSN
+head with ``pooling='avg'``); stock TSN, the baseline, is the same TSN
 trained as many more epochs with its own head, so every row has seen the
-same data. :data:`ROWS` are the testing schemes of Table 4.
+same data for the same epochs, but one: not the paper's protocol, conv
+K=2 fine-tuned from the uniform model instead of the TSN (one more stage,
+so it trains one fine-tuning longer than the baseline; InitFromTSNHook
+also loads the uniform model's aux net, which avg pooling never trained,
+so its mixture starts at the paper's initial values;
+docs/en/benchmarks.md, "Why K=2 failed"). :data:`ROWS` are the testing
+schemes of Table 4.
 
 Scales (:data:`SCALES`):
 
@@ -27,7 +31,8 @@ Scales (:data:`SCALES`):
   frame extraction shared the cores), a test step about a third of that.
   The tests alone (135 segment passes per test clip at N=10) would take
   over 20 minutes, so: the TSN trains on 3 segments (TSN's own choice)
-  for 6 epochs (without partial BN, which needs ImageNet statistics), every model started from it for 1 epoch on N=5 segments
+  for 6 epochs (without partial BN, which needs ImageNet statistics),
+  every model started from it for 1 epoch on N=5 segments
   (DATP's N; its test rows use N=5), with AdamW at lr 1e-3, a linear
   warm-up over the TSN's first epoch, a cosine schedule and dropout 0.5
   (the configs' SGD at 0.001 with 30/60-of-80 steps and dropout 0.8 are
@@ -154,6 +159,17 @@ MODELS = {
     # not the paper's protocol: K=2 from the uniform model (after it)
     'ft_conv_k2_from_uniform': Model('datp', 'ft_uniform', ''),
 }
+
+
+def depth(model: str) -> int:
+    """How many models ``model`` starts from, up to the first (TSN)."""
+    parent = MODELS[model].parent
+    return 0 if parent is None else 1 + depth(parent)
+
+
+def training_order(models: List[str]) -> List[str]:
+    """``models`` with every parent before the models started from it."""
+    return sorted(models, key=depth)  # stable: otherwise MODELS' order
 
 
 class Row(NamedTuple):

@@ -33,7 +33,7 @@ from mmdatp.utils import atomic_open
 from .layout import BadInputError, DatasetLayout, read_layout
 from .plan import (MODELS, ROWS, SCALES, STAGES, Scale,
                    check_choices, estimate, format_bytes, format_duration,
-                   row_label, row_segments)
+                   row_label, row_segments, training_order)
 
 
 class DiskFullError(OSError):
@@ -304,7 +304,8 @@ def train_model(ctx: Context, stream: str, seed: int, model: str) -> bool:
         parent_ckpt = _ckpt(ctx, stream, seed, parent)[2]
         if MODELS[model].kind == 'tsn':  # the same model: load all
             cfg.load_from = parent_ckpt
-        else:  # backbone + classifier from the TSN, aux net fresh
+        else:  # backbone + classifier from the parent, aux net fresh (an
+            # untrained one from the uniform model: its init)
             hooks.insert(0, dict(type='InitFromTSNHook',
                                  checkpoint=parent_ckpt))
     cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + hooks
@@ -316,8 +317,8 @@ def train_model(ctx: Context, stream: str, seed: int, model: str) -> bool:
 
 def stage_train(ctx: Context, stage: str) -> None:
     """Stage 3 (``'tsn'``) or 4 (``'datp'``): train every model."""
-    models = [m for m, s in MODELS.items()
-              if (s.parent is None) == (stage == 'tsn')]
+    models = training_order([m for m, s in MODELS.items()
+                             if (s.parent is None) == (stage == 'tsn')])
     todo = [(st, seed, m) for st in ctx.opts.streams
             for seed in ctx.opts.seed_list for m in models]
     progress = Progress(stage, len(todo), ctx.estimate(stage).seconds)

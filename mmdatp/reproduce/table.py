@@ -117,7 +117,7 @@ def plot_sigma(ctx, out_file: str) -> bool:
     ax = fig.add_subplot()
     drawn = False
     for stream, runs in getattr(ctx, 'runs', {}).items():
-        for model in ('ft_conv_k1', 'ft_conv_k2'):
+        for model in ('ft_conv_k1', 'ft_conv_k2', 'ft_conv_k2_from_uniform'):
             traces = [r.get('trace', {}).get(model) for r in runs]
             traces = [t for t in traces if t]
             if traces:

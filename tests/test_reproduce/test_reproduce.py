@@ -74,6 +74,20 @@ def test_end_to_end_and_resume(tmp_path, capsys):
     assert "reproduce.json: scale was 'test'" in capsys.readouterr().err
 
 
+def test_models_train_after_the_model_they_start_from():
+    from mmdatp.reproduce.plan import MODELS, training_order
+    # a parent listed after its child still trains first
+    order = training_order(['ft_conv_k2_from_uniform', 'ft_uniform',
+                            'tsn_more', 'tsn'])
+    assert order == ['tsn', 'ft_uniform', 'tsn_more',
+                     'ft_conv_k2_from_uniform']
+    order = training_order(list(MODELS))
+    for model, spec in MODELS.items():
+        if spec.parent is not None:
+            assert order.index(spec.parent) < order.index(model)
+    assert MODELS['ft_conv_k2_from_uniform'].parent == 'ft_uniform'
+
+
 def test_dry_run_prints_plan_and_does_nothing(tmp_path):
     root = make_ucf101(str(tmp_path / 'data'))
     work = str(tmp_path / 'w')

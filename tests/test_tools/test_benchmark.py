@@ -58,7 +58,7 @@ def check_seed_table(rows, datp_rows):
 
 def test_video_benchmark_protocol_tables_and_resume(tmp_path):
     out = str(tmp_path / 'bench')
-    # three of the seven models keep the smoke run short: the stock TSN
+    # three of the eight models keep the smoke run short: the stock TSN
     # rows, P1/P2/DATP of the K=2 model and the uniform control
     models = ['--models', 'tsn_more', 'ft_conv_k2', 'ft_uniform']
     first = run(VIDEO, '--task', 'decoy', '--out', out, *models)
@@ -117,6 +117,7 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
                            *models],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0 and 'other settings' in proc.stderr
+    assert 'aux_lr_mult: 10 -> 5.0' in proc.stderr  # named, not dumped
 
 
 def test_video_benchmark_refuses_the_retired_context_task(tmp_path):
@@ -197,12 +198,48 @@ def test_video_benchmark_k2_from_the_uniform_model(tmp_path):
     assert report['checkpoint'] == uniform
     assert 'cls_head.fc_cls.weight' in report['loaded']
     # avg pooling never trains the aux net it carries: the K=2 model loads
-    # a regressor still at its initial zeros, so its mixture starts at the
-    # paper's initial values for every video
+    # a regressor still at its init (weights 0, bias the paper's mixture),
+    # so the mixture starts at the paper's initial values for every video
     state = torch.load(uniform, map_location='cpu',
                        weights_only=False)['state_dict']
     assert not state['cls_head.aux_net.regressor.weight'].any()
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    generator = MODELS.build(Config.fromfile(osp.join(
+        REPO, 'configs', 'datp_tsn_r34_synthetic.py')).model.cls_head
+                             .weight_generator)
+    torch.testing.assert_close(state['cls_head.aux_net.regressor.bias'],
+                               generator.init_params())
     with open(osp.join(seed_dir, 'results.json')) as f:
         saved = json.load(f)
     assert list(saved['top1']) == [label]
     assert 0 <= saved['localisation'][label]['key_attention'] <= 1 + 1e-6
+
+
+def _video_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('key_action_bench', VIDEO)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_video_benchmark_tsn_lr_is_the_from_scratch_tsns_only(
+        tmp_path, monkeypatch):
+    bench = _video_module()
+    monkeypatch.setattr(sys, 'argv', [VIDEO, '--quick'])
+    args = bench.parse_args()
+    assert args.tsn_lr == bench.TSN_LR == 0.005 != bench.CONFIG_LR
+    root = str(tmp_path)
+    for name in bench.MODELS_TO_TRAIN:
+        lr = bench.model_cfg(args, name, root, 3).optim_wrapper.optimizer.lr
+        first = bench.MODELS_TO_TRAIN[name][1] is None
+        assert lr == (args.tsn_lr if first else bench.CONFIG_LR), name
+    # recorded when it differs from the rate before the option existed
+    assert bench.seed_settings(args, 3)['tsn_lr'] == 0.005
+    args.tsn_lr = bench.CONFIG_LR
+    old = bench.seed_settings(args, 3)
+    assert 'tsn_lr' not in old and old['seed'] == 3
+    args.tsn_lr = 0.005
+    assert bench.settings_diff(old, bench.seed_settings(args, 3)) == \
+        'tsn_lr: 0.02 (made before --tsn-lr) -> 0.005'

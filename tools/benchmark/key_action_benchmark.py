@@ -13,9 +13,10 @@ videos (``mmdatp.datasets.synthetic``) with two tasks,
 Per seed, following the paper (Sec. 4.2), a TSN (TSNHead, mean of the
 segment logits) is trained from scratch for --epochs at --tsn-lr; DATP
 is inserted into it and fine-tuned for --finetune-epochs (InitFromTSNHook:
-backbone and classifier load, aux net fresh). Stock TSN, the baseline, is the same TSN
-trained --finetune-epochs more with its own head, so every row has seen
-the same data for the same epochs. Rows:
+backbone and classifier load, aux net fresh). Stock TSN, the baseline, is
+the same TSN trained --finetune-epochs more with its own head, so every
+row has seen the same data for the same epochs, but "K=2 from uniform"
+(below), which trains --finetune-epochs more. Rows:
 
     stock TSN         its own consensus (mean logits), N=10 and N=25
     P3                the TSN, average of the softmax scores, 25 segments
@@ -27,7 +28,8 @@ the same data for the same epochs. Rows:
                       the mean segment probability)
     K=2 from uniform  DATP conv K=2 fine-tuned from that uniform model
                       instead of the TSN (not the paper's protocol: one
-                      more stage of --finetune-epochs)
+                      more stage of --finetune-epochs); its aux net loads
+                      from the uniform model, which never trained it
     oracle            that model's segment scores averaged over the true
                       key segments only: a task whose oracle is near
                       chance cannot be learnt by any pooling
@@ -99,10 +101,10 @@ MODELS_TO_TRAIN = {
     'ft_conv_discrete': (dict(weight_generator=dict(
         type='DiscreteWeightGenerator', num_segments=10)), 'tsn'),
     # not the paper's protocol: K=2 fine-tuned from the uniform-weights
-    # model instead of the TSN (one more stage; docs/en/benchmarks.md, "K=2
-    # from the uniform model"). InitFromTSNHook loads its backbone and
-    # classifier, and its aux net, which avg pooling never trained, so the
-    # mixture starts at the paper's initial values as from the TSN
+    # model instead of the TSN (one more stage; docs/en/benchmarks.md, "Why
+    # K=2 failed"). InitFromTSNHook loads its backbone and classifier, and
+    # its aux net, which avg pooling never trained (tested), so the mixture
+    # starts at the paper's initial values as from the TSN
     'ft_conv_k2_from_uniform': (dict(), 'ft_uniform'),
 }
 BASELINE = 'stock TSN, mean logits, N=10'
@@ -193,7 +195,7 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         choices=list(MODELS_TO_TRAIN),
         default=list(MODELS_TO_TRAIN),
-        help='train and test only these models (and the TSN they start '
+        help='train and test only these models (and the models they start '
         'from); rows of the others are left out')
     parser.add_argument(
         '--export',
@@ -282,7 +284,7 @@ def train(args, name: str, out: str, data_root: str, num_classes: int,
         parent_ckpt = train(args, parent, out, data_root, num_classes, seed)
         if cfg.model.cls_head.type == 'TSNHead':  # same model: load all
             cfg.load_from = parent_ckpt
-        else:  # backbone + fc_cls from the parent, aux net fresh
+        else:  # backbone + fc_cls (+ an untrained aux net) from the parent
             cfg.custom_hooks = [
                 dict(type='InitFromTSNHook', checkpoint=parent_ckpt)
             ]
@@ -301,6 +303,33 @@ def train(args, name: str, out: str, data_root: str, num_classes: int,
     return ckpt
 
 
+def seed_settings(args, seed: int) -> Dict:
+    """What a seed's checkpoints depend on (a rerun may add --models or
+    seeds); options at the value they had before they existed are left
+    out, so older results resume."""
+    settings = {k: v for k, v in vars(args).items()
+                if k not in ('first_seed', 'seeds', 'models', 'out',
+                             'export', 'record')}
+    if not settings['aux_warmup_epochs']:
+        del settings['aux_warmup_epochs']
+    if settings['tsn_lr'] == CONFIG_LR:
+        del settings['tsn_lr']
+    return dict(settings, seed=seed)
+
+
+def settings_diff(old: Dict, new: Dict) -> str:
+    """The settings that differ, as 'key: saved -> this run'."""
+    missing = {'tsn_lr': f'{CONFIG_LR:g} (made before --tsn-lr)',
+               'aux_warmup_epochs': 0}
+    parts = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            before = old[key] if key in old else missing.get(key, 'unset')
+            after = new[key] if key in new else missing.get(key, 'unset')
+            parts.append(f'{key}: {before} -> {after}')
+    return ', '.join(parts)
+
+
 def run_seed(args, seed: int) -> Dict:
     """Train the models of one seed and test every row (resumable)."""
     spec = SyntheticSpec(
@@ -316,15 +345,7 @@ def run_seed(args, seed: int) -> Dict:
     out = osp.join(args.out, args.task, f'seed{seed}')
     meta = make_synthetic_dataset(osp.join(out, 'data'), spec, verbose=False)
     result_file = osp.join(out, 'results.json')
-    # what the checkpoints depend on: a rerun may add --models or seeds
-    settings = {k: v for k, v in vars(args).items()
-                if k not in ('first_seed', 'seeds', 'models', 'out',
-                             'export', 'record')}
-    if not settings['aux_warmup_epochs']:  # as results made before it
-        del settings['aux_warmup_epochs']
-    if settings['tsn_lr'] == CONFIG_LR:  # as results made before --tsn-lr
-        del settings['tsn_lr']
-    saved = dict(settings=dict(settings, seed=seed), top1={},
+    saved = dict(settings=seed_settings(args, seed), top1={},
                  localisation={}, trace={})
     if osp.isfile(result_file):
         with open(result_file) as f:
@@ -332,9 +353,14 @@ def run_seed(args, seed: int) -> Dict:
         if old['settings'] != saved['settings']:
             raise ValueError(
                 f'{result_file} was made with other settings ('
-                f'{old["settings"]}); its checkpoints do not fit these. '
-                'Pass another --out, or delete it.')
+                f'{settings_diff(old["settings"], saved["settings"])}); '
+                'its checkpoints do not fit these. Pass another --out, '
+                'or delete it.')
         saved = old
+    else:  # before any training, so a checkpoint is never reused blindly
+        os.makedirs(out, exist_ok=True)
+        with atomic_open(result_file, 'w') as f:
+            json.dump(saved, f, indent=1)
     test_videos = meta['splits']['test']['videos']
     last = spec.num_frames - 1
     windows = [(v['key_start'] / last, (v['key_end'] - 1) / last)
