@@ -12,9 +12,9 @@ STAMP  := $(VENV)/.mmdatp-installed
 DEMO_WORK := work_dirs/demo
 # one seed of the video benchmark: its stock TSN rows beside the paper's
 # default DATP (conv features, K=2 Gaussians, with the configs' normalised
-# components), then the record of the same rows over 5 seeds, so one seed
+# components), then the record of the same rows over 10 seeds, so one seed
 # is never the whole story; all models: docs/en/benchmarks.md
-DEMO_RECORD := docs/benchmarks/k2_recipe_2026-12-05/position_seeds0-4.json
+DEMO_RECORD := docs/benchmarks/tsn_lr_2026-12-06/position_seeds0-9.json
 DEMO_ARGS := --task position --seeds 1 \
 	--models tsn_more ft_conv_k2 \
 	--record $(DEMO_RECORD) \

@@ -15,8 +15,8 @@ K=2 fine-tuned from the uniform model instead of the TSN (one more stage,
 so it trains one fine-tuning longer than the baseline; InitFromTSNHook
 also loads the uniform model's aux net, which avg pooling never trained,
 so its mixture starts at the paper's initial values;
-docs/en/benchmarks.md, "Why K=2 failed"). :data:`ROWS` are the testing
-schemes of Table 4.
+docs/en/benchmarks.md, "K=2 and the TSN it starts from"). :data:`ROWS`
+are the testing schemes of Table 4.
 
 Scales (:data:`SCALES`):
 

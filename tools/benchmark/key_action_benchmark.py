@@ -101,10 +101,10 @@ MODELS_TO_TRAIN = {
     'ft_conv_discrete': (dict(weight_generator=dict(
         type='DiscreteWeightGenerator', num_segments=10)), 'tsn'),
     # not the paper's protocol: K=2 fine-tuned from the uniform-weights
-    # model instead of the TSN (one more stage; docs/en/benchmarks.md, "Why
-    # K=2 failed"). InitFromTSNHook loads its backbone and classifier, and
-    # its aux net, which avg pooling never trained (tested), so the mixture
-    # starts at the paper's initial values as from the TSN
+    # model instead of the TSN (one more stage; docs/en/benchmarks.md, "K=2
+    # and the TSN it starts from"). InitFromTSNHook loads its backbone and
+    # classifier, and its aux net, which avg pooling never trained
+    # (tested), so the mixture starts at the paper's initial values
     'ft_conv_k2_from_uniform': (dict(), 'ft_uniform'),
 }
 BASELINE = 'stock TSN, mean logits, N=10'
@@ -151,9 +151,9 @@ def parse_args() -> argparse.Namespace:
         default=TSN_LR,
         help='SGD learning rate of the TSN trained from scratch (the '
         f"models started from it keep the config's {CONFIG_LR:g}); at "
-        f'{CONFIG_LR:g} its training loss climbs to 5-7 (chance: 1.6) and '
-        'the DATP models inherit a classifier that never learnt the '
-        'actions (docs/en/benchmarks.md, "Why K=2 failed")')
+        f'{CONFIG_LR:g} its training loss climbs to 5-8 (chance: 1.6) and '
+        'the DATP models start from a confidently wrong classifier '
+        '(docs/en/benchmarks.md, "K=2 and the TSN it starts from")')
     parser.add_argument(
         '--finetune-epochs',
         type=int,
