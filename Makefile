@@ -2,7 +2,7 @@
 #   make demo   on the synthetic 'position' task (the label is decided by the
 #               last 30% of each video, an equal-strength action of another
 #               class fills the rest), train a stock TSN-R34 and DATP
-#               fine-tuned from it (CPU, about 5-6 minutes on 2 cores) and
+#               fine-tuned from it (CPU, about 6 minutes on 2 cores) and
 #               print both, tested on 200 videos, side by side
 #   make test   run the test suite
 PYTHON ?= python3
