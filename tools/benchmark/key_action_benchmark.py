@@ -112,6 +112,9 @@ BASELINE = 'stock TSN, mean logits, N=10'
 # from scratch at the config's rate the TSN's training diverges
 CONFIG_LR = Config.fromfile(CONFIG).optim_wrapper.optimizer.lr
 TSN_LR = 0.005
+# options added after results existed -> the value they had before: a
+# seed's settings leave them out at that value, so older results resume
+ADDED_LATER = {'aux_warmup_epochs': 0, 'tsn_lr': CONFIG_LR}
 # the uniform model's segment classifier pooled on the true key segments:
 # what a pooling that always finds the key window scores (is the task
 # learnable at all?)
@@ -305,29 +308,30 @@ def train(args, name: str, out: str, data_root: str, num_classes: int,
 
 def seed_settings(args, seed: int) -> Dict:
     """What a seed's checkpoints depend on (a rerun may add --models or
-    seeds); options at the value they had before they existed are left
-    out, so older results resume."""
+    seeds), without the :data:`ADDED_LATER` options at their old value."""
     settings = {k: v for k, v in vars(args).items()
                 if k not in ('first_seed', 'seeds', 'models', 'out',
                              'export', 'record')}
-    if not settings['aux_warmup_epochs']:
-        del settings['aux_warmup_epochs']
-    if settings['tsn_lr'] == CONFIG_LR:
-        del settings['tsn_lr']
+    for key, before in ADDED_LATER.items():
+        if settings[key] == before:
+            del settings[key]
     return dict(settings, seed=seed)
 
 
 def settings_diff(old: Dict, new: Dict) -> str:
     """The settings that differ, as 'key: saved -> this run'."""
-    missing = {'tsn_lr': f'{CONFIG_LR:g} (made before --tsn-lr)',
-               'aux_warmup_epochs': 0}
-    parts = []
-    for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
-            before = old[key] if key in old else missing.get(key, 'unset')
-            after = new[key] if key in new else missing.get(key, 'unset')
-            parts.append(f'{key}: {before} -> {after}')
-    return ', '.join(parts)
+
+    def value(settings: Dict, key: str) -> str:
+        if key in settings:
+            return str(settings[key])
+        if key in ADDED_LATER:
+            option = '--' + key.replace('_', '-')
+            return f'{ADDED_LATER[key]:g} (made before {option})'
+        return 'unset'
+
+    return ', '.join(f'{key}: {value(old, key)} -> {value(new, key)}'
+                     for key in sorted(set(old) | set(new))
+                     if old.get(key) != new.get(key))
 
 
 def run_seed(args, seed: int) -> Dict:
@@ -358,7 +362,6 @@ def run_seed(args, seed: int) -> Dict:
                 'or delete it.')
         saved = old
     else:  # before any training, so a checkpoint is never reused blindly
-        os.makedirs(out, exist_ok=True)
         with atomic_open(result_file, 'w') as f:
             json.dump(saved, f, indent=1)
     test_videos = meta['splits']['test']['videos']
