@@ -5,6 +5,8 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIDEO = osp.join(REPO, 'tools', 'benchmark', 'key_action_benchmark.py')
 FEATURES = osp.join(REPO, 'tools', 'benchmark', 'feature_tasks_benchmark.py')
@@ -243,3 +245,29 @@ def test_video_benchmark_tsn_lr_is_the_from_scratch_tsns_only(
     args.tsn_lr = 0.005
     assert bench.settings_diff(old, bench.seed_settings(args, 3)) == \
         'tsn_lr: 0.02 (made before --tsn-lr) -> 0.005'
+
+
+def test_video_benchmark_writes_its_settings_before_any_training(
+        tmp_path, monkeypatch):
+    """A run killed in its first training leaves the settings behind, so a
+    rerun with other settings is refused instead of reusing a checkpoint
+    made under the first ones."""
+    bench = _video_module()
+    monkeypatch.setattr(sys, 'argv', [VIDEO, '--quick', '--out',
+                                      str(tmp_path), '--task', 'decoy'])
+    args = bench.parse_args()
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, 'train', killed)
+    with pytest.raises(KeyboardInterrupt):
+        bench.run_seed(args, 0)
+    with open(osp.join(str(tmp_path), 'decoy', 'seed0', 'results.json')) \
+            as f:
+        saved = json.load(f)
+    assert saved['settings'] == bench.seed_settings(args, 0)
+    assert saved['top1'] == {}
+    args.tsn_lr = 0.01
+    with pytest.raises(ValueError, match='tsn_lr: 0.005 -> 0.01'):
+        bench.run_seed(args, 0)
