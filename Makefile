@@ -2,7 +2,7 @@
 #   make demo   on the synthetic 'position' task (the label is decided by the
 #               last 30% of each video, an equal-strength action of another
 #               class fills the rest), train a stock TSN-R34 and DATP
-#               fine-tuned from it (CPU, about 6 minutes on 2 cores) and
+#               fine-tuned from it (CPU, about 7 minutes on 2 cores) and
 #               print both, tested on 200 videos, side by side
 #   make test   run the test suite
 PYTHON ?= python3
@@ -14,7 +14,7 @@ DEMO_WORK := work_dirs/demo
 # default DATP (conv features, K=2 Gaussians, with the configs' normalised
 # components), then the record of the same rows over 10 seeds, so one seed
 # is never the whole story; all models: docs/en/benchmarks.md
-DEMO_RECORD := docs/benchmarks/tsn_lr_2026-12-06/position_seeds0-9.json
+DEMO_RECORD := docs/benchmarks/finetune_lr_2026-12-07/position_seeds0-9.json
 DEMO_ARGS := --task position --seeds 1 \
 	--models tsn_more ft_conv_k2 \
 	--record $(DEMO_RECORD) \

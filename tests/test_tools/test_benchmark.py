@@ -112,6 +112,9 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
     recorded = table_rows(third.split('The record of the same rows')[1],
                           '### Video task')
     assert list(recorded) == ROW_LABELS
+    # the seeds hold the K=2 model's attention too, but it was not asked for
+    looks = third.split('Where the weights look')[1].split('Sigma over')[0]
+    assert '| DATP conv features, K=2 |' not in looks
     assert recorded == {k: v for k, v in rows.items() if k in ROW_LABELS}
     # other settings in the same --out are refused, not mixed
     proc = subprocess.run([sys.executable, VIDEO, '--quick', '--task',
@@ -119,7 +122,7 @@ def test_video_benchmark_protocol_tables_and_resume(tmp_path):
                            *models],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode != 0 and 'other settings' in proc.stderr
-    assert 'aux_lr_mult: 10 -> 5.0' in proc.stderr  # named, not dumped
+    assert 'aux_lr_mult: 40 -> 5.0' in proc.stderr  # named, not dumped
 
 
 def test_video_benchmark_refuses_the_retired_context_task(tmp_path):
@@ -226,17 +229,31 @@ def _video_module():
     return module
 
 
-def test_video_benchmark_tsn_lr_is_the_from_scratch_tsns_only(
+def test_video_benchmark_learning_rates_of_the_tsn_and_the_fine_tunings(
         tmp_path, monkeypatch):
+    """The TSN from scratch trains at --tsn-lr, every model started from
+    another at --finetune-lr, its aux net (DATP pooling only) at
+    --aux-lr-mult times that: 0.2 by default, the aux step of the config's
+    0.02 x 10 before the rate was lowered."""
     bench = _video_module()
     monkeypatch.setattr(sys, 'argv', [VIDEO, '--quick'])
     args = bench.parse_args()
     assert args.tsn_lr == bench.TSN_LR == 0.005 != bench.CONFIG_LR
+    assert args.finetune_lr == bench.FINETUNE_LR == 0.005
+    assert args.finetune_lr * args.aux_lr_mult == pytest.approx(0.2)
+    args.finetune_lr = 0.003  # unlike the TSN's, to tell them apart
     root = str(tmp_path)
-    for name in bench.MODELS_TO_TRAIN:
-        lr = bench.model_cfg(args, name, root, 3).optim_wrapper.optimizer.lr
-        first = bench.MODELS_TO_TRAIN[name][1] is None
-        assert lr == (args.tsn_lr if first else bench.CONFIG_LR), name
+    for name, (changes, parent) in bench.MODELS_TO_TRAIN.items():
+        cfg = bench.model_cfg(args, name, root, 3)
+        lr = cfg.optim_wrapper.optimizer.lr
+        assert lr == (args.tsn_lr if parent is None else 0.003), name
+        aux = cfg.optim_wrapper.paramwise_cfg.custom_keys.get(
+            'cls_head.aux_net')
+        datp = cfg.model.cls_head.type == 'DATPHead' and \
+            cfg.model.cls_head.pooling == 'datp'
+        assert (aux == dict(lr_mult=args.aux_lr_mult)) if datp else \
+            aux is None, name
+    args.finetune_lr = 0.005
     # recorded when it differs from the rate before the option existed
     assert bench.seed_settings(args, 3)['tsn_lr'] == 0.005
     args.tsn_lr = bench.CONFIG_LR
@@ -245,6 +262,13 @@ def test_video_benchmark_tsn_lr_is_the_from_scratch_tsns_only(
     args.tsn_lr = 0.005
     assert bench.settings_diff(old, bench.seed_settings(args, 3)) == \
         'tsn_lr: 0.02 (made before --tsn-lr) -> 0.005'
+    # results made before --finetune-lr fine-tuned at the config's rate
+    args.finetune_lr = bench.CONFIG_LR
+    old = bench.seed_settings(args, 3)
+    assert 'finetune_lr' not in old
+    args.finetune_lr = 0.005
+    assert bench.settings_diff(old, bench.seed_settings(args, 3)) == \
+        'finetune_lr: 0.02 (made before --finetune-lr) -> 0.005'
 
 
 def test_video_benchmark_writes_its_settings_before_any_training(
@@ -271,3 +295,4 @@ def test_video_benchmark_writes_its_settings_before_any_training(
     args.tsn_lr = 0.01
     with pytest.raises(ValueError, match='tsn_lr: 0.005 -> 0.01'):
         bench.run_seed(args, 0)
+

@@ -1,0 +1,76 @@
+"""Per-seed and over-seed tables of the video benchmark's target rows,
+fine-tuned at the config's lr 0.02 (aux net x10) against 0.005 (aux net
+x40), on the same TSNs. Record script of this folder, not a package tool:
+
+    python compare.py OLD/position NEW/position
+"""
+import json
+import os.path as osp
+import statistics as st
+import sys
+
+from scipy import stats
+
+OLD, NEW = sys.argv[1:3]
+ROWS = [('stock TSN', 'stock TSN, mean logits, N=10'),
+        ('K=2', 'DATP conv features, K=2'),
+        ('K=1', 'DATP conv features, K=1'),
+        ('discrete', 'DATP conv features, discrete')]
+RUNS = ('0.02', '0.005')
+
+
+def load(root, seed):
+    path = osp.join(root, f'seed{seed}', 'results.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def mean_ci(values, count=True):
+    half = stats.t.ppf(0.975, len(values) - 1) * st.stdev(values) / \
+        len(values) ** 0.5
+    text = f'{st.mean(values):.1f} ± {half:.1f}'
+    if count:
+        text += f' ({sum(v >= 90 for v in values)} of {len(values)} >= 90)'
+    return text
+
+
+cols = {(name, run): [] for name, _ in ROWS for run in RUNS}
+seeds = []
+head = ['seed'] + [f'{name}, {run}' for name, _ in ROWS for run in RUNS] + \
+    ['K=2 attention, 0.005']
+print('| ' + ' | '.join(head) + ' |')
+print('|' + '---:|' * len(head))
+for seed in range(10):
+    runs = dict(zip(RUNS, (load(OLD, seed), load(NEW, seed))))
+    if any(r is None or label not in r['top1'] for r in runs.values()
+           for _, label in ROWS):
+        continue  # not finished
+    seeds.append(seed)
+    cells = [str(seed)]
+    for name, label in ROWS:
+        for run in RUNS:
+            cols[name, run].append(100 * runs[run]['top1'][label])
+            cells.append(f'{cols[name, run][-1]:.1f}')
+    attention = runs['0.005']['localisation'][ROWS[1][1]]['key_attention']
+    cells.append(f'{attention:.2f}')
+    print('| ' + ' | '.join(cells) + ' |')
+print(f'\n| seeds {", ".join(map(str, seeds))} | fine-tuned at 0.02 | '
+      'at 0.005 | 0.005 minus 0.02, paired (points) |')
+print('|---|---:|---:|---:|')
+for name, _ in ROWS:
+    diff = [b - a for a, b in zip(cols[name, '0.02'], cols[name, '0.005'])]
+    print(f'| {name} | {mean_ci(cols[name, "0.02"])} | '
+          f'{mean_ci(cols[name, "0.005"])} | {mean_ci(diff, False)} |')
+for run in RUNS:
+    diff = [b - a for a, b in zip(cols['stock TSN', run], cols['K=2', run])]
+    print(f'| K=2 minus stock TSN, paired, fine-tuned at {run} | | | '
+          f'{mean_ci(diff, False)} |')
+print('\nK=2 at 0.005: mean of mu over videos and Gaussians, rho-weighted '
+      'sigma, per fine-tuning epoch (training batches):\n\n```')
+for seed in seeds:
+    trace = load(NEW, seed)['trace']['ft_conv_k2']
+    print(seed, ' / '.join(f"{r['mu_mean']:.1f},{r['sigma_weighted']:.3f}"
+                           for r in trace))
+print('```')
