@@ -295,4 +295,3 @@ def test_video_benchmark_writes_its_settings_before_any_training(
     args.tsn_lr = 0.01
     with pytest.raises(ValueError, match='tsn_lr: 0.005 -> 0.01'):
         bench.run_seed(args, 0)
-

@@ -67,10 +67,12 @@ for run in RUNS:
     diff = [b - a for a, b in zip(cols['stock TSN', run], cols['K=2', run])]
     print(f'| K=2 minus stock TSN, paired, fine-tuned at {run} | | | '
           f'{mean_ci(diff, False)} |')
-print('\nK=2 at 0.005: mean of mu over videos and Gaussians, rho-weighted '
-      'sigma, per fine-tuning epoch (training batches):\n\n```')
-for seed in seeds:
-    trace = load(NEW, seed)['trace']['ft_conv_k2']
-    print(seed, ' / '.join(f"{r['mu_mean']:.1f},{r['sigma_weighted']:.3f}"
-                           for r in trace))
-print('```')
+for run, root in (('0.02', OLD), ('0.005', NEW)):
+    print(f'\nK=2 fine-tuned at {run}: mean of mu over videos and Gaussians, '
+          'rho-weighted sigma, per fine-tuning epoch (training batches):'
+          '\n\n```')
+    for seed in seeds:
+        trace = load(root, seed)['trace']['ft_conv_k2']
+        print(seed, ' / '.join(
+            f"{r['mu_mean']:.1f},{r['sigma_weighted']:.3f}" for r in trace))
+    print('```')
