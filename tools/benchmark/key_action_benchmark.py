@@ -460,11 +460,12 @@ def main() -> None:
              f'{args.finetune_epochs} more at lr {args.finetune_lr:g}, aux '
              f'net x{args.aux_lr_mult:g} (fine-tuned DATP / TSN), N=10, '
              f'{len(runs)} seeds')
+    # the rows of --models only: a seed may hold others
+    looks = [{k: v for k, v in r['localisation'].items() if k in rows}
+             for r in runs]
     text = (seed_table(results, rows, BASELINE, title) +
-            '\n\nWhere the weights look (test set, mean over seeds):\n\n' +
-            # the rows of --models only: a seed may hold others
-            localisation_table([{k: v for k, v in r['localisation'].items()
-                                 if k in rows} for r in runs]) +
+            ('\n\nWhere the weights look (test set, mean over seeds):\n\n' +
+             localisation_table(looks) if any(looks) else '') +
             trace_section(
                 runs, {name: label for label, name, pooling, _ in ROWS
                        if pooling == 'datp' and name in args.models},
