@@ -245,7 +245,7 @@ def test_video_benchmark_learning_rates_of_the_tsn_and_the_fine_tunings(
     assert args.finetune_lr * args.aux_lr_mult == pytest.approx(0.2)
     args.finetune_lr = 0.003  # unlike the TSN's, to tell them apart
     root = str(tmp_path)
-    for name, (changes, parent) in bench.MODELS_TO_TRAIN.items():
+    for name, (_, parent) in bench.MODELS_TO_TRAIN.items():
         cfg = bench.model_cfg(args, name, root, 3)
         lr = cfg.optim_wrapper.optimizer.lr
         assert lr == (args.tsn_lr if parent is None else 0.003), name

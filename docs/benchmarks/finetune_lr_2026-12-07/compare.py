@@ -6,10 +6,9 @@ x40), on the same TSNs. Record script of this folder, not a package tool:
 """
 import json
 import os.path as osp
-import statistics as st
 import sys
 
-from scipy import stats
+from mmdatp.evaluation import mean_ci, paired_diff_ci
 
 OLD, NEW = sys.argv[1:3]
 ROWS = [('stock TSN', 'stock TSN, mean logits, N=10'),
@@ -27,13 +26,10 @@ def load(root, seed):
         return json.load(f)
 
 
-def mean_ci(values, count=True):
-    half = stats.t.ppf(0.975, len(values) - 1) * st.stdev(values) / \
-        len(values) ** 0.5
-    text = f'{st.mean(values):.1f} ± {half:.1f}'
-    if count:
-        text += f' ({sum(v >= 90 for v in values)} of {len(values)} >= 90)'
-    return text
+def row_ci(values):
+    """Mean ± 95% CI of percentages, and how many reach 90."""
+    return (f'{mean_ci(values).format(scale=1)} '
+            f'({sum(v >= 90 for v in values)} of {len(values)} >= 90)')
 
 
 cols = {(name, run): [] for name, _ in ROWS for run in RUNS}
@@ -60,13 +56,13 @@ print(f'\n| seeds {", ".join(map(str, seeds))} | fine-tuned at 0.02 | '
       'at 0.005 | 0.005 minus 0.02, paired (points) |')
 print('|---|---:|---:|---:|')
 for name, _ in ROWS:
-    diff = [b - a for a, b in zip(cols[name, '0.02'], cols[name, '0.005'])]
-    print(f'| {name} | {mean_ci(cols[name, "0.02"])} | '
-          f'{mean_ci(cols[name, "0.005"])} | {mean_ci(diff, False)} |')
+    diff = paired_diff_ci(cols[name, '0.005'], cols[name, '0.02'])
+    print(f'| {name} | {row_ci(cols[name, "0.02"])} | '
+          f'{row_ci(cols[name, "0.005"])} | {diff.format(scale=1)} |')
 for run in RUNS:
-    diff = [b - a for a, b in zip(cols['stock TSN', run], cols['K=2', run])]
+    diff = paired_diff_ci(cols['K=2', run], cols['stock TSN', run])
     print(f'| K=2 minus stock TSN, paired, fine-tuned at {run} | | | '
-          f'{mean_ci(diff, False)} |')
+          f'{diff.format(scale=1)} |')
 for run, root in (('0.02', OLD), ('0.005', NEW)):
     print(f'\nK=2 fine-tuned at {run}: mean of mu over videos and Gaussians, '
           'rho-weighted sigma, per fine-tuning epoch (training batches):'
